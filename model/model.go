@@ -1,0 +1,105 @@
+package model
+
+import (
+	"time"
+
+	"github.com/datamon-io/datamon/chunk"
+)
+
+// DefaultContext is the context that always exists.
+const DefaultContext = "default"
+
+// Contributor identifies who made a change.
+type Contributor struct {
+	Name  string `json:"name" yaml:"name"`
+	Email string `json:"email" yaml:"email"`
+}
+
+// Context is a namespace of repos (tenant, dev/prod).
+type Context struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Timestamp   time.Time   `json:"timestamp"`
+	Contributor Contributor `json:"contributor"`
+}
+
+// Repo is a named series of bundles inside a context.
+type Repo struct {
+	Context     string      `json:"context"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Timestamp   time.Time   `json:"timestamp"`
+	Contributor Contributor `json:"contributor"`
+}
+
+// Bundle is one immutable snapshot of a tree. ID and Timestamp are assigned
+// by the Raft leader at commit; IDs sort in commit order within the cluster.
+type Bundle struct {
+	Context      string        `json:"context"`
+	Repo         string        `json:"repo"`
+	ID           string        `json:"id"`
+	Message      string        `json:"message"`
+	Contributors []Contributor `json:"contributors"`
+	Timestamp    time.Time     `json:"timestamp"`
+	Parents      []string      `json:"parents,omitempty"`
+	// ManifestRoot is the chunk holding the root of the bundle's file list.
+	ManifestRoot chunk.ID `json:"manifest_root"`
+	FileCount    uint64   `json:"file_count"`
+	ByteCount    uint64   `json:"byte_count"`
+}
+
+// Label is a movable name for a bundle.
+type Label struct {
+	Context     string      `json:"context"`
+	Repo        string      `json:"repo"`
+	Name        string      `json:"name"`
+	BundleID    string      `json:"bundle_id"`
+	Timestamp   time.Time   `json:"timestamp"`
+	Contributor Contributor `json:"contributor"`
+}
+
+// LabelMove is one entry of a label's history.
+type LabelMove struct {
+	Name        string      `json:"name"`
+	From        string      `json:"from,omitempty"` // empty: the label was created
+	To          string      `json:"to"`
+	Timestamp   time.Time   `json:"timestamp"`
+	Contributor Contributor `json:"contributor"`
+}
+
+// LabelSet asks to point a label at a bundle.
+type LabelSet struct {
+	Context     string      `json:"context"`
+	Repo        string      `json:"repo"`
+	Name        string      `json:"name"`
+	BundleID    string      `json:"bundle_id"`
+	Contributor Contributor `json:"contributor"`
+	// IfMatch, when set, makes the move conditional on the label currently
+	// pointing at this bundle ID.
+	IfMatch string `json:"if_match,omitempty"`
+	// IfNotExists makes the move conditional on the label not existing.
+	IfNotExists bool `json:"if_not_exists,omitempty"`
+}
+
+// Permission levels on a repo, ordered.
+type Permission int
+
+// Permissions, weakest first.
+const (
+	PermNone Permission = iota
+	PermRead
+	PermWrite
+	PermAdmin
+)
+
+// AccessKey is a user's credential. The secret is kept because SigV4
+// verification needs it.
+type AccessKey struct {
+	ID          string      `json:"id"`
+	Secret      string      `json:"secret"`
+	Contributor Contributor `json:"contributor"`
+	// Root keys have admin on everything.
+	Root bool `json:"root"`
+	// Grants maps "context/repo" (or "context/*") to a permission.
+	Grants map[string]Permission `json:"grants,omitempty"`
+}
