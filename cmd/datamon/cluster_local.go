@@ -1,8 +1,99 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
 
-// newClusterLocalCmd is `datamon cluster local`. Owned by the lead (package localcluster).
+	"github.com/spf13/cobra"
+
+	"github.com/datamon-io/datamon/localcluster"
+)
+
+// newClusterLocalCmd is `datamon cluster local`: N node processes on loopback
+// until Ctrl-C / SIGTERM.
 func newClusterLocalCmd() *cobra.Command {
-	return &cobra.Command{Use: "local", Short: "start a local multi-node cluster on loopback"}
+	cfg := localcluster.DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "local",
+		Short: "Start a local multi-node cluster on loopback (Ctrl-C stops it)",
+		Long: `Start N datamon node processes on 127.0.0.1 with distinct ports, sites
+assigned round-robin. Data, logs, secrets (cluster.yaml) and the client config
+(client.yaml) live in --dir; running it again on the same --dir restarts the
+same cluster with its data.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			cfg.Binary = exe
+			if cfg.Dir, err = filepath.Abs(cfg.Dir); err != nil {
+				return err
+			}
+			out := cmd.ErrOrStderr()
+			cfg.Out = out
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			fmt.Fprintf(out, "starting %d nodes on %d sites in %s ...\n", cfg.Nodes, cfg.Sites, cfg.Dir)
+			c, err := localcluster.Start(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			printLocalCluster(cmd.OutOrStdout(), c)
+			superviseLocal(ctx, out, c)
+			fmt.Fprintln(out, "stopping nodes ...")
+			if err := c.Stop(); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "all nodes stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Nodes, "nodes", 3, "number of nodes")
+	f.IntVar(&cfg.Sites, "sites", 3, "number of sites (round-robin)")
+	f.StringVar(&cfg.Dir, "dir", "./datamon-local", "directory for data, logs, secrets and client.yaml")
+	f.IntVar(&cfg.BasePort, "base-port", 17000, "node i uses base+10*i .. +4 (gossip, rpc, raft, api, s3); 0 picks free ports")
+	f.StringVar(&cfg.EC, "ec", "", "erasure policy K+M (default from cluster size)")
+	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", 90*time.Second, "how long to wait for the cluster to become ready")
+	return cmd
+}
+
+func printLocalCluster(w io.Writer, c *localcluster.Cluster) {
+	fmt.Fprintf(w, "datamon local cluster is ready: %d nodes\n\n", len(c.Nodes))
+	fmt.Fprintf(w, "  %-6s %-6s %-7s %-24s %-24s %s\n", "NODE", "SITE", "PID", "API", "S3", "LOG")
+	for _, n := range c.Nodes {
+		fmt.Fprintf(w, "  %-6s %-6s %-7d %-24s %-24s %s\n", n.ID, n.Site, n.PID(), n.APIURL(), n.S3URL(), n.LogPath())
+	}
+	fmt.Fprintf(w, "\ncredentials (root):\n  access key: %s\n  secret key: %s\n", c.Secrets.AccessKey, c.Secrets.SecretKey)
+	fmt.Fprintf(w, "\nclient config: %s\n\n", c.ClientConfigPath())
+	fmt.Fprintf(w, "try:\n  export DATAMON_CONFIG=%s\n  datamon cluster status\n  datamon repo create --repo demo --description 'my first repo'\n", c.ClientConfigPath())
+	fmt.Fprintf(w, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s s3 ls\n\n", c.Secrets.AccessKey, c.Secrets.SecretKey, c.Nodes[0].S3URL())
+	fmt.Fprintln(w, "press Ctrl-C to stop the cluster")
+}
+
+// superviseLocal waits for ctx and reports nodes that exit on their own.
+func superviseLocal(ctx context.Context, w io.Writer, c *localcluster.Cluster) {
+	reported := map[string]bool{}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, n := range c.Nodes {
+				if !n.Running() && !reported[n.ID] {
+					reported[n.ID] = true
+					fmt.Fprintf(w, "node %s exited; see %s\n", n.ID, n.LogPath())
+				}
+			}
+		}
+	}
 }

@@ -1,8 +1,138 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
-// newNodeCmd is `datamon node`: runs a server. Owned by the lead (wires package node).
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/datamon-io/datamon/layout"
+	"github.com/datamon-io/datamon/node"
+)
+
+// newNodeCmd is `datamon node`: runs a server until SIGINT/SIGTERM.
 func newNodeCmd() *cobra.Command {
-	return &cobra.Command{Use: "node", Short: "run a datamon storage/metadata node"}
+	cfg := node.DefaultConfig()
+	var (
+		configFile, secretFile, ec, join, logLevel, logFormat string
+		clockOffset                                           time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a datamon storage and metadata node",
+		Long: `Run a datamon node: gossip membership, shard storage, Raft metadata, the
+public HTTP API and the S3 gateway.
+
+Secrets come from the environment (never from flags, which other users can see):
+  DATAMON_CLUSTER_SECRET   cluster secret shared by all nodes (or --secret-file)
+  DATAMON_ROOT_ACCESS_KEY  root user installed at bootstrap (optional)
+  DATAMON_ROOT_SECRET_KEY
+
+A YAML file (--config) may hold any flag by its long name with '-' as '_';
+flags given on the command line win.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if configFile != "" {
+				// Flags given on the command line win over the file.
+				changed := map[string]string{}
+				cmd.Flags().Visit(func(f *pflag.Flag) { changed[f.Name] = f.Value.String() })
+				if err := loadNodeConfigFile(configFile, &cfg); err != nil {
+					return err
+				}
+				for name, v := range changed {
+					if err := cmd.Flags().Set(name, v); err != nil {
+						return err
+					}
+				}
+			}
+			if join != "" {
+				cfg.Join = splitList(join)
+			}
+			if ec != "" {
+				p, err := layout.ParsePolicy(ec)
+				if err != nil {
+					return err
+				}
+				cfg.Policy = &p
+			}
+			secret := os.Getenv("DATAMON_CLUSTER_SECRET")
+			if secretFile != "" {
+				b, err := os.ReadFile(secretFile)
+				if err != nil {
+					return fmt.Errorf("secret file: %w", err)
+				}
+				secret = strings.TrimSpace(string(b))
+			}
+			cfg.Secret = []byte(secret)
+			cfg.RootAccessKey = os.Getenv("DATAMON_ROOT_ACCESS_KEY")
+			cfg.RootSecretKey = os.Getenv("DATAMON_ROOT_SECRET_KEY")
+			cfg.ClockOffset = clockOffset
+			cfg.Logger = newLogger(logLevel, logFormat)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return node.Run(ctx, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "node config file (YAML)")
+	f.StringVar(&cfg.ID, "id", "", "node ID (default: kept in the data dir, generated on first start)")
+	f.StringVar(&cfg.Site, "site", cfg.Site, "failure domain of this node (rack, building, region)")
+	f.Uint64Var(&cfg.Capacity, "capacity", 0, "placement weight in bytes (default: size of the data dir's filesystem)")
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the node keeps its data")
+	f.StringVar(&cfg.GossipAddr, "gossip", cfg.GossipAddr, "gossip bind address (TCP+UDP)")
+	f.StringVar(&cfg.RPCAddr, "rpc", cfg.RPCAddr, "internal node-to-node RPC bind address")
+	f.StringVar(&cfg.RaftAddr, "raft", cfg.RaftAddr, "Raft bind address")
+	f.StringVar(&cfg.APIAddr, "api", cfg.APIAddr, "public HTTP API bind address")
+	f.StringVar(&cfg.S3Addr, "s3", cfg.S3Addr, "S3 gateway bind address (empty disables)")
+	f.StringVar(&cfg.Advertise, "advertise", "", "host other nodes use to reach this one (when binding 0.0.0.0)")
+	f.StringVar(&join, "join", "", "comma-separated gossip addresses of existing members")
+	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "the first N server nodes seen by gossip form the Raft group")
+	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "Raft voter target: 3 or 5 (spread across sites)")
+	f.StringVar(&ec, "ec", "", "erasure policy K+M recorded at bootstrap (default from cluster size: 3 nodes 2+1, 4-5 nodes 2+2, 6-7 nodes 4+2, 8-11 nodes 6+2, 12+ nodes 8+3)")
+	f.StringVar(&secretFile, "secret-file", "", "file holding the cluster secret (instead of DATAMON_CLUSTER_SECRET)")
+	f.BoolVar(&cfg.Fast, "fast", false, "fast gossip and Raft timings (loopback clusters, tests)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&logFormat, "log-format", "text", "text or json")
+	f.DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")
+	_ = f.MarkHidden("test-clock-offset")
+	return cmd
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func loadNodeConfigFile(path string, cfg *node.Config) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("node config: %w", err)
+	}
+	if err := yaml.Unmarshal(b, cfg); err != nil {
+		return fmt.Errorf("node config %s: %w", path, err)
+	}
+	return nil
+}
+
+func newLogger(level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }

@@ -1,0 +1,65 @@
+# datamon cluster — build, run, test.
+# `make run` starts a local cluster; `make test` runs the test suite. Both
+# install what they need (Debian packages when run as root, Go modules via the proxy).
+
+GO        ?= go
+BIN       := bin/datamon
+PKGS      := ./...
+NODES     ?= 3
+SITES     ?= 3
+RUN_DIR   ?= ./datamon-local
+TEST_TIMEOUT ?= 18m
+FUZZTIME  ?= 20s
+export CGO_ENABLED ?= 1
+
+.PHONY: all build build-static deps run test test-short lint fmt vet bench bench-quick fuzz jepsen clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build:
+	@mkdir -p bin
+	$(GO) build -o $(BIN) ./cmd/datamon
+
+# A build without cgo: everything but FUSE.
+build-static:
+	@mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -o bin/datamon-static ./cmd/datamon
+
+run: deps build
+	./$(BIN) cluster local --nodes $(NODES) --sites $(SITES) --dir $(RUN_DIR)
+
+test: deps build lint
+	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+# Unit tests only (no multi-process clusters).
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+bench: deps build
+	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/datamon-bench -profile full
+
+bench-quick: deps build
+	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) run ./bench/cmd/datamon-bench -profile quick
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	@./scripts/fuzz.sh $(FUZZTIME)
+
+jepsen: deps build
+	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 60m ./jepsen -run . -jepsen.full
+
+clean:
+	rm -rf bin $(RUN_DIR)

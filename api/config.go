@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/datamon-io/datamon/apiauth"
+)
+
+// ErrConfig reports an invalid Config.
+var ErrConfig = errors.New("api: invalid config")
+
+// Config configures a Server.
+type Config struct {
+	// MaxChunkBody bounds PUT /v1/chunks bodies (413 beyond it).
+	MaxChunkBody int
+	// MaxJSONBody bounds every other request body (413 beyond it).
+	MaxJSONBody int
+	// ClockSkew is the accepted difference between a request's signed date and now.
+	ClockSkew time.Duration
+	// RequestTimeout bounds the work done for one request.
+	RequestTimeout time.Duration
+	// Stale turns a context into one that allows stale reads; node sets it to
+	// raftmeta.WithStale. nil: reads are never stale.
+	Stale func(context.Context) context.Context
+	// Unavailable reports errors that mean "try another node / later" (no
+	// leader, shutting down); they map to 503. Context deadline errors always do.
+	Unavailable func(error) bool
+	// Now is the clock (tests).
+	Now func() time.Time
+	// Version is exported on /metrics as datamon_build_info{version="..."}.
+	Version string
+	Logger  *slog.Logger
+}
+
+// DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.
+func DefaultConfig() Config {
+	return Config{
+		MaxChunkBody:   32 << 20,
+		MaxJSONBody:    1 << 20,
+		ClockSkew:      apiauth.DefaultSkew,
+		RequestTimeout: 60 * time.Second,
+		Now:            time.Now,
+		Version:        "dev",
+	}
+}
+
+// Validate checks the limits.
+func (c Config) Validate() error {
+	if c.MaxChunkBody <= 0 || c.MaxJSONBody <= 0 {
+		return fmt.Errorf("%w: body limits must be positive", ErrConfig)
+	}
+	if c.ClockSkew <= 0 || c.RequestTimeout <= 0 {
+		return fmt.Errorf("%w: clock skew and request timeout must be positive", ErrConfig)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxChunkBody == 0 {
+		c.MaxChunkBody = d.MaxChunkBody
+	}
+	if c.MaxJSONBody == 0 {
+		c.MaxJSONBody = d.MaxJSONBody
+	}
+	if c.ClockSkew == 0 {
+		c.ClockSkew = d.ClockSkew
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = d.RequestTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Stale == nil {
+		c.Stale = func(ctx context.Context) context.Context { return ctx }
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

@@ -1,0 +1,34 @@
+// Package api serves datamon's public JSON HTTP API on fasthttp.
+//
+// Every node serves the same API. All routes except GET /healthz require a
+// request signed with an access key (package apiauth); the secret is looked up
+// through Meta.GetAccessKey on a stale read, so key revocation takes effect on a
+// node within its replication lag. Routes (all JSON unless noted):
+//
+//	GET    /healthz                                           unauthenticated, "ok"
+//	GET    /metrics                                           Prometheus text
+//	POST   /v1/contexts                       GET /v1/contexts
+//	GET    /v1/contexts/{ctx}
+//	POST   /v1/contexts/{ctx}/repos           GET /v1/contexts/{ctx}/repos
+//	GET    /v1/contexts/{ctx}/repos/{repo}    DELETE /v1/contexts/{ctx}/repos/{repo}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/bundles            list, by ID
+//	POST   /v1/contexts/{ctx}/repos/{repo}/bundles            commit {bundle, label?}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/latest
+//	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/{id}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/labels?prefix=P
+//	PUT    /v1/contexts/{ctx}/repos/{repo}/labels/{name}      {bundle_id, if_match?, if_not_exists?}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/labels/{name}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/labels/{name}/history
+//	PUT    /v1/chunks                         raw body -> {"id": hex}
+//	GET    /v1/chunks/{id}                    raw body
+//	POST   /v1/chunks/has                     {"ids": [...]} -> {"present": [...]}
+//	GET    /v1/cluster/status                 GET /v1/cluster/members
+//	POST   /v1/cluster/remove-node            {"id": ...}
+//
+// Reads are linearizable unless the query has stale=true, in which case the
+// request context is passed through Config.Stale. Errors are
+// {"error": {"code": C, "message": M}} with the status codes of CodeFor.
+//
+// The package consumes narrow interfaces (Meta, Chunks, Cluster) that node
+// implements with raftmeta, cas and membership; it imports none of them.
+package api

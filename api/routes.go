@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+type handlerFunc func(s *Server, ctx context.Context, r *request) error
+
+// route is one method + path pattern. Pattern segments "{x}" are parameters.
+type route struct {
+	method     string
+	name       string // the pattern, used as the metrics label
+	parts      []string
+	unsignedOK bool // body may be UNSIGNED-PAYLOAD
+	chunkBody  bool // MaxChunkBody applies instead of MaxJSONBody
+	handle     handlerFunc
+}
+
+func newRoute(method, pattern string, h handlerFunc) route {
+	return route{method: method, name: pattern, parts: segments(pattern), handle: h}
+}
+
+const repoPath = "/v1/contexts/{ctx}/repos/{repo}"
+
+// buildRoutes lists every route; literal segments win over parameters because
+// literal routes come first.
+func (s *Server) buildRoutes() []route {
+	get, post, put, del := fasthttp.MethodGet, fasthttp.MethodPost, fasthttp.MethodPut, fasthttp.MethodDelete
+	putChunk := newRoute(put, "/v1/chunks", (*Server).putChunk)
+	putChunk.unsignedOK, putChunk.chunkBody = true, true
+	return []route{
+		newRoute(get, "/metrics", (*Server).getMetrics),
+		newRoute(post, "/v1/contexts", (*Server).createContext),
+		newRoute(get, "/v1/contexts", (*Server).listContexts),
+		newRoute(get, "/v1/contexts/{ctx}", (*Server).getContext),
+		newRoute(post, "/v1/contexts/{ctx}/repos", (*Server).createRepo),
+		newRoute(get, "/v1/contexts/{ctx}/repos", (*Server).listRepos),
+		newRoute(get, repoPath, (*Server).getRepo),
+		newRoute(del, repoPath, (*Server).deleteRepo),
+		newRoute(get, repoPath+"/bundles", (*Server).listBundles),
+		newRoute(post, repoPath+"/bundles", (*Server).commitBundle),
+		newRoute(get, repoPath+"/bundles/latest", (*Server).latestBundle),
+		newRoute(get, repoPath+"/bundles/{id}", (*Server).getBundle),
+		newRoute(get, repoPath+"/labels", (*Server).listLabels),
+		newRoute(put, repoPath+"/labels/{label}", (*Server).setLabel),
+		newRoute(get, repoPath+"/labels/{label}", (*Server).getLabel),
+		newRoute(get, repoPath+"/labels/{label}/history", (*Server).labelHistory),
+		putChunk,
+		newRoute(post, "/v1/chunks/has", (*Server).hasChunks),
+		newRoute(get, "/v1/chunks/{id}", (*Server).getChunk),
+		newRoute(get, "/v1/cluster/status", (*Server).clusterStatus),
+		newRoute(get, "/v1/cluster/members", (*Server).clusterMembers),
+		newRoute(post, "/v1/cluster/remove-node", (*Server).removeNode),
+	}
+}
+
+// match finds the route for method and path. A path that matches some
+// pattern with another method gives ErrMethod (and that route, for metrics).
+func (s *Server) match(method, path string) (*route, []string, error) {
+	segs := segments(path)
+	var other *route
+	for i := range s.routes {
+		rt := &s.routes[i]
+		params, ok := matchParts(rt.parts, segs)
+		if !ok {
+			continue
+		}
+		if rt.method == method {
+			return rt, params, nil
+		}
+		if other == nil {
+			other = rt
+		}
+	}
+	if other != nil {
+		return other, nil, fmt.Errorf("%w: %s %s", ErrMethod, method, path)
+	}
+	return nil, nil, fmt.Errorf("%w: %s %s", ErrRoute, method, path)
+}
+
+func matchParts(parts, segs []string) ([]string, bool) {
+	if len(parts) != len(segs) {
+		return nil, false
+	}
+	var params []string
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			params = append(params, segs[i])
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}

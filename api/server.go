@@ -1,0 +1,120 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/datamon-io/datamon/model"
+	"github.com/valyala/fasthttp"
+)
+
+// Server is the public API handler. It holds no state besides counters.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	meta    Meta
+	chunks  Chunks
+	cluster Cluster
+	metrics *metrics
+	routes  []route
+}
+
+// New builds a Server. Zero Config fields take DefaultConfig values; a Config
+// that fails Validate after that is a programming error and panics.
+func New(cfg Config, meta Meta, chunks Chunks, cluster Cluster) *Server {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		panic(fmt.Sprintf("api.New: %v", err))
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, meta: meta, chunks: chunks, cluster: cluster,
+		metrics: newMetrics(),
+	}
+	s.routes = s.buildRoutes()
+	return s
+}
+
+// Handler returns the fasthttp handler serving every route.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
+
+// HTTPServer returns a fasthttp.Server for Handler whose transport body limit
+// sits just above the API's own limits (so the API answers 413 itself).
+func (s *Server) HTTPServer() *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:            s.serve,
+		Name:               "datamon",
+		MaxRequestBodySize: max(s.cfg.MaxChunkBody, s.cfg.MaxJSONBody) + 1<<20,
+		ReadTimeout:        s.cfg.RequestTimeout,
+		WriteTimeout:       s.cfg.RequestTimeout,
+		IdleTimeout:        2 * time.Minute,
+		NoDefaultDate:      true,
+	}
+}
+
+// request is what a route handler gets.
+type request struct {
+	rc     *fasthttp.RequestCtx
+	params []string // path parameters, in route order
+	key    model.AccessKey
+}
+
+// contributor is the request's contributor if given, else the key's.
+func (r *request) contributor(c model.Contributor) model.Contributor {
+	if c.Name != "" || c.Email != "" {
+		return c
+	}
+	return r.key.Contributor
+}
+
+func (s *Server) serve(rc *fasthttp.RequestCtx) {
+	start := time.Now()
+	method, path := string(rc.Method()), string(rc.Path())
+	if path == "/healthz" {
+		rc.SetContentType("text/plain; charset=utf-8")
+		rc.SetBodyString("ok\n")
+		s.metrics.observe("/healthz", rc.Response.StatusCode(), time.Since(start))
+		return
+	}
+	rt, params, matchErr := s.match(method, path)
+	name := "unmatched"
+	if rt != nil {
+		name = rt.name
+	}
+	defer func() { s.metrics.observe(name, rc.Response.StatusCode(), time.Since(start)) }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	key, err := s.authenticate(ctx, rc, rt != nil && rt.unsignedOK)
+	if err != nil {
+		s.log.Info("unauthenticated request", "method", method, "path", path, "remote", rc.RemoteAddr().String(), "err", err)
+		s.writeError(rc, err)
+		return
+	}
+	if matchErr != nil {
+		s.writeError(rc, matchErr)
+		return
+	}
+	limit := s.cfg.MaxJSONBody
+	if rt.chunkBody {
+		limit = s.cfg.MaxChunkBody
+	}
+	if n := len(rc.Request.Body()); n > limit {
+		s.writeError(rc, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit))
+		return
+	}
+	if rc.QueryArgs().GetBool("stale") && method == fasthttp.MethodGet {
+		ctx = s.cfg.Stale(ctx)
+	}
+	if err := rt.handle(s, ctx, &request{rc: rc, params: params, key: key}); err != nil {
+		s.writeError(rc, err)
+	}
+}
+
+// segments splits "/v1/a/b" into ["v1","a","b"]; empty segments are kept so
+// that "/v1/contexts//repos" does not match anything.
+func segments(path string) []string {
+	return strings.Split(strings.TrimPrefix(path, "/"), "/")
+}

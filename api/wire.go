@@ -1,0 +1,48 @@
+package api
+
+import (
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/model"
+)
+
+// Request and response bodies that are not plain model types. Lists are
+// returned as JSON arrays of model types.
+
+// CommitRequest is the body of POST .../bundles. The path gives context and
+// repo; ID and Timestamp are assigned by the leader. Label, when set, is moved
+// to the new bundle in the same raft command.
+type CommitRequest struct {
+	Bundle model.Bundle `json:"bundle"`
+	Label  string       `json:"label,omitempty"`
+}
+
+// SetLabelRequest is the body of PUT .../labels/{name}.
+type SetLabelRequest struct {
+	BundleID    string             `json:"bundle_id"`
+	IfMatch     string             `json:"if_match,omitempty"`
+	IfNotExists bool               `json:"if_not_exists,omitempty"`
+	Contributor *model.Contributor `json:"contributor,omitempty"`
+}
+
+// PutChunkResponse is the body returned by PUT /v1/chunks.
+type PutChunkResponse struct {
+	ID chunk.ID `json:"id"`
+}
+
+// HasRequest is the body of POST /v1/chunks/has.
+type HasRequest struct {
+	IDs []chunk.ID `json:"ids"`
+}
+
+// HasResponse answers HasRequest, index by index.
+type HasResponse struct {
+	Present []bool `json:"present"`
+}
+
+// RemoveNodeRequest is the body of POST /v1/cluster/remove-node.
+type RemoveNodeRequest struct {
+	ID string `json:"id"`
+}
+
+// MaxHasIDs bounds the IDs of one HasRequest.
+const MaxHasIDs = 10000

@@ -1,0 +1,143 @@
+package localcluster
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Ports are one node's listening ports on 127.0.0.1.
+type Ports struct{ Gossip, RPC, Raft, API, S3 int }
+
+// Node is one node process of the cluster.
+type Node struct {
+	Index int
+	ID    string
+	Site  string
+	Dir   string
+	Ports Ports
+
+	args []string
+	env  []string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// APIURL is the node's public HTTP API endpoint.
+func (n *Node) APIURL() string { return fmt.Sprintf("http://127.0.0.1:%d", n.Ports.API) }
+
+// S3URL is the node's S3 endpoint.
+func (n *Node) S3URL() string { return fmt.Sprintf("http://127.0.0.1:%d", n.Ports.S3) }
+
+// GossipAddr is the node's gossip address.
+func (n *Node) GossipAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.Ports.Gossip) }
+
+// RPCAddr is the node's internal RPC address.
+func (n *Node) RPCAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.Ports.RPC) }
+
+// PID is the running process's PID, 0 when not running.
+func (n *Node) PID() int {
+	if !n.Running() {
+		return 0
+	}
+	return n.cmd.Process.Pid
+}
+
+// Running reports whether the process is alive (it may be paused).
+func (n *Node) Running() bool {
+	if n.cmd == nil {
+		return false
+	}
+	select {
+	case <-n.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// LogPath is where the node's output goes.
+func (n *Node) LogPath() string { return filepath.Join(n.Dir, "node.log") }
+
+func (n *Node) start(binary string) error {
+	if n.Running() {
+		return fmt.Errorf("localcluster: node %s already running", n.ID)
+	}
+	if err := os.MkdirAll(n.Dir, 0o750); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(n.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(binary, n.args...)
+	cmd.Env = append(os.Environ(), n.env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Own process group: a Ctrl-C on the terminal reaches the supervisor only,
+	// which then stops the nodes in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("localcluster: start %s: %w", n.ID, err)
+	}
+	n.cmd, n.done = cmd, make(chan struct{})
+	go func(done chan struct{}) {
+		_ = cmd.Wait()
+		logf.Close()
+		close(done)
+	}(n.done)
+	return nil
+}
+
+func (n *Node) signal(sig syscall.Signal) error {
+	if !n.Running() {
+		return fmt.Errorf("localcluster: node %s is not running", n.ID)
+	}
+	return n.cmd.Process.Signal(sig)
+}
+
+// wait waits up to d for the process to exit.
+func (n *Node) wait(d time.Duration) bool {
+	if n.cmd == nil {
+		return true
+	}
+	select {
+	case <-n.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// freePorts reserves count distinct free TCP ports on 127.0.0.1 that are also
+// free for UDP (gossip uses both).
+func freePorts(count int) ([]int, error) {
+	var out []int
+	var hold []net.Listener
+	defer func() {
+		for _, l := range hold {
+			l.Close()
+		}
+	}()
+	for len(out) < count {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			l.Close()
+			continue
+		}
+		u.Close()
+		hold = append(hold, l)
+		out = append(out, port)
+	}
+	return out, nil
+}

@@ -1,0 +1,147 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/datamon-io/datamon/layout"
+)
+
+// Config holds a node's identity, addresses and tunables. Zero values take
+// the defaults of DefaultConfig where noted.
+type Config struct {
+	// ID names the node for its whole life. Empty: taken from <DataDir>/node.json,
+	// or generated on first start and written there.
+	ID string `yaml:"id"`
+	// Site is the node's failure domain (building, rack group, region).
+	Site string `yaml:"site"`
+	// Capacity is the node's placement weight in bytes (0: derived from the
+	// free space of DataDir at start).
+	Capacity uint64 `yaml:"capacity"`
+	// DataDir holds everything the node stores.
+	DataDir string `yaml:"data_dir"`
+
+	// Bind addresses (host:port). Advertise is the host other nodes use to
+	// reach this one when binding a wildcard address.
+	GossipAddr string `yaml:"gossip_addr"`
+	RPCAddr    string `yaml:"rpc_addr"`
+	RaftAddr   string `yaml:"raft_addr"`
+	APIAddr    string `yaml:"api_addr"`
+	S3Addr     string `yaml:"s3_addr"`
+	Advertise  string `yaml:"advertise"`
+
+	// Join lists gossip addresses of existing members.
+	Join []string `yaml:"join"`
+	// BootstrapExpect: the first N server nodes seen by gossip form the Raft group.
+	BootstrapExpect int `yaml:"bootstrap_expect"`
+	// Policy is the EC policy recorded at bootstrap; nil picks
+	// layout.DefaultPolicy from the number of nodes at bootstrap.
+	Policy *layout.Policy `yaml:"-"`
+	// Voters is the Raft voter target (3 or 5).
+	Voters int `yaml:"voters"`
+
+	// Secret is the cluster secret: gossip encryption and signed node-to-node RPC.
+	Secret []byte `yaml:"-"`
+	// RootAccessKey/RootSecretKey install a root user at bootstrap.
+	RootAccessKey string `yaml:"-"`
+	RootSecretKey string `yaml:"-"`
+
+	// Fast shortens gossip and Raft timings (tests and local clusters).
+	Fast bool `yaml:"fast"`
+	// ClockOffset shifts this node's clock (fault-injection tests).
+	ClockOffset time.Duration `yaml:"-"`
+
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Default ports.
+const (
+	DefaultGossipPort = 7946
+	DefaultRPCPort    = 7947
+	DefaultRaftPort   = 7948
+	DefaultAPIPort    = 7070
+	DefaultS3Port     = 9000
+)
+
+// DefaultConfig returns a config listening on the default ports of all interfaces.
+func DefaultConfig() Config {
+	return Config{
+		Site:            "default",
+		DataDir:         "./datamon-data",
+		GossipAddr:      fmt.Sprintf("0.0.0.0:%d", DefaultGossipPort),
+		RPCAddr:         fmt.Sprintf("0.0.0.0:%d", DefaultRPCPort),
+		RaftAddr:        fmt.Sprintf("0.0.0.0:%d", DefaultRaftPort),
+		APIAddr:         fmt.Sprintf("0.0.0.0:%d", DefaultAPIPort),
+		S3Addr:          fmt.Sprintf("0.0.0.0:%d", DefaultS3Port),
+		BootstrapExpect: 3,
+		Voters:          3,
+	}
+}
+
+// Sentinel configuration errors.
+var (
+	ErrConfig = errors.New("node: invalid config")
+)
+
+// Validate checks the config and fills derived defaults.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("%w: data dir is required", ErrConfig)
+	}
+	if c.Site == "" {
+		return fmt.Errorf("%w: site is required", ErrConfig)
+	}
+	if len(c.Secret) < 16 {
+		return fmt.Errorf("%w: cluster secret must be at least 16 bytes (got %d); set --secret-file or DATAMON_CLUSTER_SECRET", ErrConfig, len(c.Secret))
+	}
+	for name, a := range map[string]string{"gossip": c.GossipAddr, "rpc": c.RPCAddr, "raft": c.RaftAddr, "api": c.APIAddr} {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("%w: %s address %q: %v", ErrConfig, name, a, err)
+		}
+	}
+	if c.S3Addr != "" {
+		if _, _, err := net.SplitHostPort(c.S3Addr); err != nil {
+			return fmt.Errorf("%w: s3 address %q: %v", ErrConfig, c.S3Addr, err)
+		}
+	}
+	if c.BootstrapExpect < 1 {
+		return fmt.Errorf("%w: bootstrap-expect must be >= 1", ErrConfig)
+	}
+	if c.Voters == 0 {
+		c.Voters = 3
+	}
+	if c.Voters != 1 && c.Voters != 3 && c.Voters != 5 {
+		return fmt.Errorf("%w: voters must be 1, 3 or 5", ErrConfig)
+	}
+	if c.Policy != nil {
+		if err := c.Policy.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+	}
+	if (c.RootAccessKey == "") != (c.RootSecretKey == "") {
+		return fmt.Errorf("%w: root access key and secret key go together", ErrConfig)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// advertised returns addr with its host replaced by Advertise when addr binds a wildcard.
+func (c *Config) advertised(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if c.Advertise != "" {
+			host = c.Advertise
+		} else {
+			host = "127.0.0.1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,293 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/hashicorp/raft"
+	"github.com/valyala/fasthttp"
+
+	"github.com/datamon-io/datamon/api"
+	"github.com/datamon-io/datamon/cas"
+	"github.com/datamon-io/datamon/membership"
+	"github.com/datamon-io/datamon/model"
+	"github.com/datamon-io/datamon/peer"
+	"github.com/datamon-io/datamon/raftlog"
+	"github.com/datamon-io/datamon/raftmeta"
+	"github.com/datamon-io/datamon/shard"
+)
+
+// Node is one running datamon server.
+type Node struct {
+	cfg   Config
+	id    identity
+	log   *slog.Logger
+	clock func() time.Time
+
+	shards  *shard.Store
+	rpc     *peer.Server
+	rpcCli  *peer.Client
+	members *membership.Membership
+	logs    *raftlog.Store
+	meta    *raftmeta.Meta
+	chunks  *cas.Service
+	api     *fasthttp.Server
+
+	listeners []net.Listener
+	closers   []func() error // run in reverse order by Close
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New starts a node. It returns once every listener is bound and gossip has
+// started; the Raft group forms in the background (see raftmeta).
+func New(ctx context.Context, cfg Config) (n *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	id, err := loadIdentity(cfg.DataDir, cfg.ID, cfg.Site)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ID = id.ID
+	if cfg.Capacity == 0 {
+		cfg.Capacity = diskCapacity(cfg.DataDir)
+	}
+	n = &Node{cfg: cfg, id: id, log: cfg.Logger.With("node", id.ID)}
+	offset := cfg.ClockOffset
+	n.clock = func() time.Time { return time.Now().Add(offset) }
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if err := n.openStores(); err != nil {
+		return nil, err
+	}
+	if err := n.startRPC(); err != nil {
+		return nil, err
+	}
+	if err := n.startMembership(ctx); err != nil {
+		return nil, err
+	}
+	if err := n.startMeta(); err != nil {
+		return nil, err
+	}
+	if err := n.startChunks(); err != nil {
+		return nil, err
+	}
+	if err := n.startAPI(); err != nil {
+		return nil, err
+	}
+	n.log.Info("node started", "site", cfg.Site, "api", cfg.advertised(cfg.APIAddr),
+		"rpc", cfg.advertised(cfg.RPCAddr), "gossip", cfg.advertised(cfg.GossipAddr))
+	return n, nil
+}
+
+// ID is the node's ID.
+func (n *Node) ID() string { return n.id.ID }
+
+func (n *Node) onClose(f func() error) { n.closers = append(n.closers, f) }
+
+func (n *Node) openStores() error {
+	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: vfs.Default, Logger: n.log.With("component", "shard")})
+	if err != nil {
+		return fmt.Errorf("node: open shard store: %w", err)
+	}
+	n.shards = st
+	n.onClose(st.Close)
+	logs, err := raftlog.Open(raftlog.Config{Dir: filepath.Join(n.cfg.DataDir, "raft", "log"), FS: vfs.Default, Logger: n.log.With("component", "raftlog")})
+	if err != nil {
+		return fmt.Errorf("node: open raft log: %w", err)
+	}
+	n.logs = logs
+	n.onClose(logs.Close)
+	return nil
+}
+
+func (n *Node) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("node: listen %s: %w", addr, err)
+	}
+	n.listeners = append(n.listeners, ln)
+	return ln, nil
+}
+
+func (n *Node) goServe(name string, f func() error) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, net.ErrClosed) {
+			n.log.Error("server stopped", "server", name, "err", err)
+		}
+	}()
+}
+
+func (n *Node) startRPC() error {
+	ln, err := n.listen(n.cfg.RPCAddr)
+	if err != nil {
+		return err
+	}
+	pc := peer.DefaultServerConfig()
+	pc.Secret, pc.Logger, pc.Clock = n.cfg.Secret, n.log.With("component", "rpc"), n.clock
+	n.rpc = peer.NewServer(pc)
+	n.rpc.ServeShards(n.shards)
+	n.rpc.Handle("/internal/meta", n.handleMetaForward)
+	cc := peer.DefaultClientConfig()
+	cc.Secret, cc.Logger, cc.Clock = n.cfg.Secret, n.log.With("component", "rpc-client"), n.clock
+	n.rpcCli = peer.NewClient(cc)
+	n.goServe("rpc", func() error { return n.rpc.Serve(ln) })
+	n.onClose(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return n.rpc.Shutdown(ctx)
+	})
+	return nil
+}
+
+func (n *Node) startMembership(ctx context.Context) error {
+	host, portStr, _ := net.SplitHostPort(n.cfg.GossipAddr)
+	port, _ := strconv.Atoi(portStr)
+	mc := membership.DefaultConfig()
+	mc.Meta = membership.Meta{
+		ID: n.id.ID, Site: n.cfg.Site, Capacity: n.cfg.Capacity, Server: true,
+		RPCAddr: n.cfg.advertised(n.cfg.RPCAddr), RaftAddr: n.cfg.advertised(n.cfg.RaftAddr),
+		APIAddr: n.cfg.advertised(n.cfg.APIAddr),
+	}
+	if n.cfg.S3Addr != "" {
+		mc.Meta.S3Addr = n.cfg.advertised(n.cfg.S3Addr)
+	}
+	mc.BindAddr, mc.BindPort = host, port
+	if adv, _, err := net.SplitHostPort(n.cfg.advertised(n.cfg.GossipAddr)); err == nil {
+		mc.AdvertiseAddr, mc.AdvertisePort = adv, port
+	}
+	mc.Secret, mc.Join, mc.Fast = n.cfg.Secret, n.cfg.Join, n.cfg.Fast
+	mc.Logger = n.log.With("component", "gossip")
+	m, err := membership.Start(ctx, mc)
+	if err != nil {
+		return fmt.Errorf("node: gossip: %w", err)
+	}
+	n.members = m
+	n.onClose(func() error {
+		_ = m.Leave(2 * time.Second)
+		return m.Close()
+	})
+	return nil
+}
+
+func (n *Node) startMeta() error {
+	ln, err := n.listen(n.cfg.RaftAddr)
+	if err != nil {
+		return err
+	}
+	adv, err := net.ResolveTCPAddr("tcp", n.cfg.advertised(n.cfg.RaftAddr))
+	if err != nil {
+		return fmt.Errorf("node: raft advertise address: %w", err)
+	}
+	stream := peer.NewStreamLayer(ln, adv, n.cfg.Secret, 10*time.Second)
+	trans := raft.NewNetworkTransportWithLogger(stream, 3, 10*time.Second, hclogFor(n.log.With("component", "raft-transport")))
+	n.onClose(trans.Close)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(n.cfg.DataDir, "raft", "snapshots"), 2, hclogFor(n.log.With("component", "raft-snapshots")))
+	if err != nil {
+		return fmt.Errorf("node: raft snapshots: %w", err)
+	}
+	mcfg := raftmeta.DefaultConfig()
+	mcfg.NodeID = n.id.ID
+	mcfg.Dir = filepath.Join(n.cfg.DataDir, "meta")
+	mcfg.FS = vfs.Default
+	mcfg.BootstrapExpect = n.cfg.BootstrapExpect
+	mcfg.Voters = n.cfg.Voters
+	mcfg.Policy = n.cfg.Policy
+	mcfg.Clock = n.clock
+	mcfg.Fast = n.cfg.Fast
+	mcfg.Logger = n.log.With("component", "raftmeta")
+	if n.cfg.RootAccessKey != "" {
+		mcfg.RootKey = &model.AccessKey{ID: n.cfg.RootAccessKey, Secret: n.cfg.RootSecretKey, Root: true,
+			Contributor: model.Contributor{Name: "root", Email: "root@localhost"}}
+	}
+	m, err := raftmeta.New(mcfg, trans, n.logs, n.logs, snaps, gossipServers{n.members}, metaForwarder{n.rpcCli})
+	if err != nil {
+		return fmt.Errorf("node: raft metadata: %w", err)
+	}
+	n.meta = m
+	n.onClose(m.Close)
+	return nil
+}
+
+func (n *Node) handleMetaForward(rc *fasthttp.RequestCtx) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := n.meta.HandleForward(ctx, rc.PostBody())
+	if err != nil {
+		rc.Error(err.Error(), fasthttp.StatusServiceUnavailable)
+		return
+	}
+	rc.SetBody(out)
+}
+
+func (n *Node) startChunks() error {
+	c, err := cas.New(cas.Config{Logger: n.log.With("component", "cas")}, topology{n}, shardIO{n})
+	if err != nil {
+		return fmt.Errorf("node: chunk service: %w", err)
+	}
+	n.chunks = c
+	n.onClose(c.Close)
+	return nil
+}
+
+func (n *Node) startAPI() error {
+	ln, err := n.listen(n.cfg.APIAddr)
+	if err != nil {
+		return err
+	}
+	acfg := api.DefaultConfig()
+	acfg.Logger = n.log.With("component", "api")
+	acfg.Stale = raftmeta.WithStale
+	acfg.Clock = n.clock
+	srv := api.New(acfg, n.meta, n.chunks, clusterInfo{n})
+	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxBodySize + 1<<20,
+		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
+	n.goServe("api", func() error { return n.api.Serve(ln) })
+	n.onClose(func() error { return n.api.Shutdown() })
+	return nil
+}
+
+// Close stops every service in reverse start order and waits for them.
+func (n *Node) Close() error {
+	var errs []error
+	n.closeOnce.Do(func() {
+		for i := len(n.closers) - 1; i >= 0; i-- {
+			if err := n.closers[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, ln := range n.listeners {
+			_ = ln.Close()
+		}
+		n.wg.Wait()
+	})
+	return errors.Join(errs...)
+}
+
+// Run starts a node and blocks until ctx is done, then closes it.
+func Run(ctx context.Context, cfg Config) error {
+	n, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	n.log.Info("node stopping")
+	return n.Close()
+}
+
+var _ = os.Getpid
