@@ -39,6 +39,9 @@ type Config struct {
 	// DeadNodeReclaimTime lets a dead node's ID rejoin from a different
 	// address after this long (zero keeps the preset).
 	DeadNodeReclaimTime time.Duration
+	// ForgetAfter drops dead and left members from Members() after this
+	// long (0: keep them until they rejoin).
+	ForgetAfter time.Duration
 	// Logger receives memberlist's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +55,7 @@ func DefaultConfig() Config {
 		JoinAttempts:   10,
 		JoinBackoff:    200 * time.Millisecond,
 		JoinMaxBackoff: 5 * time.Second,
+		ForgetAfter:    10 * time.Minute,
 	}
 }
 
@@ -69,7 +73,7 @@ func (c Config) Validate() error {
 	if c.JoinAttempts < 0 || c.JoinBackoff < 0 || c.JoinMaxBackoff < 0 {
 		return fmt.Errorf("%w: negative join retry settings", ErrConfig)
 	}
-	if c.ProbeInterval < 0 || c.GossipInterval < 0 || c.PushPullInterval < 0 || c.DeadNodeReclaimTime < 0 {
+	if c.ProbeInterval < 0 || c.GossipInterval < 0 || c.PushPullInterval < 0 || c.DeadNodeReclaimTime < 0 || c.ForgetAfter < 0 {
 		return fmt.Errorf("%w: negative interval", ErrConfig)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -47,6 +48,7 @@ type Member struct {
 type entry struct {
 	member  Member
 	leaving bool
+	downAt  time.Time // when it became Dead or Left
 }
 
 // view is the memberlist delegate and event delegate: it serves our meta and
@@ -54,8 +56,9 @@ type entry struct {
 // calls the notify methods while holding its own locks, so view never calls
 // back into memberlist.
 type view struct {
-	log *slog.Logger
-	out *fanout
+	log    *slog.Logger
+	out    *fanout
+	forget time.Duration // drop Dead/Left entries after this long (0: never)
 
 	mu      sync.Mutex
 	local   Meta
@@ -64,12 +67,12 @@ type view struct {
 	members map[string]*entry
 }
 
-func newView(local Meta, log *slog.Logger) (*view, error) {
+func newView(local Meta, forget time.Duration, log *slog.Logger) (*view, error) {
 	b, err := encodeMeta(local, false)
 	if err != nil {
 		return nil, err
 	}
-	return &view{log: log, out: newFanout(), local: local, meta: b, members: make(map[string]*entry)}, nil
+	return &view{log: log, out: newFanout(), forget: forget, local: local, meta: b, members: make(map[string]*entry)}, nil
 }
 
 // setLocal replaces the published meta.
@@ -94,7 +97,11 @@ func (v *view) snapshot() []Member {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	out := make([]Member, 0, len(v.members))
-	for _, e := range v.members {
+	for id, e := range v.members {
+		if v.forget > 0 && !e.downAt.IsZero() && time.Since(e.downAt) > v.forget {
+			delete(v.members, id)
+			continue
+		}
 		out = append(out, e.member)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -145,6 +152,7 @@ func (v *view) record(n *memberlist.Node, typ EventType) {
 	case EventJoin:
 		e.member.State = Alive
 		e.leaving = leaving
+		e.downAt = time.Time{}
 	case EventUpdate:
 		e.leaving = leaving
 	case EventLeave:
@@ -153,6 +161,7 @@ func (v *view) record(n *memberlist.Node, typ EventType) {
 		} else {
 			e.member.State = Dead
 		}
+		e.downAt = time.Now()
 	}
 	m := e.member
 	v.mu.Unlock()
@@ -165,5 +174,6 @@ func (v *view) markLocalLeft() {
 	defer v.mu.Unlock()
 	if e, ok := v.members[v.local.ID]; ok {
 		e.member.State = Left
+		e.downAt = time.Now()
 	}
 }

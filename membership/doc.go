@@ -15,7 +15,7 @@
 // public API, so Members reports a suspected node as Alive until memberlist
 // declares it dead. A node that left gracefully (Leave) is reported as Left;
 // one that failed is reported as Dead. Dead and left nodes remain in
-// Members() until memberlist forgets them or they rejoin.
+// Members() until they rejoin or Config.ForgetAfter passes.
 //
 // Concurrency: all methods of *Membership are safe for concurrent use.
 // Subscribe delivers events without blocking memberlist: a subscriber whose

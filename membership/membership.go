@@ -43,7 +43,7 @@ func Start(ctx context.Context, cfg Config) (*Membership, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := newView(cfg.Meta, logger)
+	v, err := newView(cfg.Meta, cfg.ForgetAfter, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,13 @@ package membership
 
 import (
 	"errors"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 func TestMetaRoundTrip(t *testing.T) {
@@ -102,5 +107,29 @@ func TestConfigValidate(t *testing.T) {
 	k2, _ := GossipKey([]byte("b"))
 	if len(k1) != 32 || string(k1) == string(k2) {
 		t.Fatal("gossip keys must be 32 bytes and differ per secret")
+	}
+}
+
+func TestViewForgetsDeadMembers(t *testing.T) {
+	v, err := newView(Meta{ID: "self"}, 50*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.log = slog.New(slog.DiscardHandler)
+	meta, _ := EncodeMeta(Meta{ID: "other", Site: "x"})
+	node := &memberlist.Node{Name: "other", Addr: net.IPv4(127, 0, 0, 1), Port: 1, Meta: meta}
+	v.NotifyJoin(node)
+	v.NotifyLeave(node)
+	if ms := v.snapshot(); len(ms) != 1 || ms[0].State != Dead || ms[0].Site != "x" {
+		t.Fatalf("after leave: %+v", ms)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if ms := v.snapshot(); len(ms) != 0 {
+		t.Fatalf("dead member not forgotten: %+v", ms)
+	}
+	// Undecodable meta still yields a member named after the node.
+	v.NotifyJoin(&memberlist.Node{Name: "garbled", Addr: net.IPv4(127, 0, 0, 1), Port: 2, Meta: []byte("{")})
+	if ms := v.snapshot(); len(ms) != 1 || ms[0].ID != "garbled" || ms[0].State != Alive {
+		t.Fatalf("garbled meta: %+v", ms)
 	}
 }
