@@ -18,6 +18,9 @@ const (
 	Scheme = "DATAMON-HMAC-SHA256"
 	// UnsignedPayload replaces the body digest where the server allows it.
 	UnsignedPayload = "UNSIGNED-PAYLOAD"
+	// HeaderContentDigest carries the body digest the client signed (hex
+	// SHA-256 or UNSIGNED-PAYLOAD); verifiers recompute the digest from the body.
+	HeaderContentDigest = "X-Datamon-Content-Sha256"
 	// DefaultSkew is the accepted clock difference between signer and verifier.
 	DefaultSkew = 15 * time.Minute
 	// maxHeaderLen bounds what ParseHeader looks at.
@@ -64,12 +67,16 @@ func BodyDigest(body []byte) string {
 }
 
 // CanonicalQuery sorts q by key and, within a key, by value, and encodes it.
+// Parameters with an empty name are dropped (HTTP stacks disagree on them).
 func CanonicalQuery(q url.Values) string {
 	if len(q) == 0 {
 		return ""
 	}
 	c := make(url.Values, len(q))
 	for k, vs := range q {
+		if k == "" {
+			continue
+		}
 		s := append([]string(nil), vs...)
 		sort.Strings(s)
 		c[k] = s

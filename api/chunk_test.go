@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/client"
+	"github.com/datamon-io/datamon/model"
+)
+
+func TestChunks(t *testing.T) {
+	ctx := context.Background()
+	n, _, c := single(t)
+	data := bytes.Repeat([]byte("abc"), 1000)
+	id, err := c.PutChunk(ctx, data)
+	if err != nil || id != chunk.Sum(data) {
+		t.Fatalf("put: %s %v", id, err)
+	}
+	got, err := c.GetChunk(ctx, id)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("get: %d bytes %v", len(got), err)
+	}
+	missing := chunk.Sum([]byte("missing"))
+	if _, err := c.GetChunk(ctx, missing); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("get missing: %v", err)
+	}
+	has, err := c.HasChunks(ctx, []chunk.ID{missing, id})
+	if err != nil || len(has) != 2 || has[0] || !has[1] {
+		t.Fatalf("has: %v %v", has, err)
+	}
+	if _, err := c.PutChunk(ctx, nil); !errors.Is(err, model.ErrInvalid) {
+		t.Fatalf("empty chunk: %v", err)
+	}
+
+	// Oversized: 413, nothing stored.
+	if _, err := c.PutChunk(ctx, make([]byte, testLimit+1)); !errors.Is(err, client.ErrTooLarge) {
+		t.Fatalf("oversized chunk: %v", err)
+	}
+	if n.chunks.count() != 1 {
+		t.Fatalf("oversized chunk stored: %d chunks", n.chunks.count())
+	}
+	big := make([]chunk.ID, 200) // ~13 KB of JSON > 4 KiB JSON limit
+	if _, err := c.HasChunks(ctx, big); !errors.Is(err, client.ErrTooLarge) {
+		t.Fatalf("oversized JSON: %v", err)
+	}
+	_, err = c.CreateRepo(ctx, model.Repo{Context: "default", Name: "r", Description: string(make([]byte, 5000))})
+	if !errors.Is(err, client.ErrTooLarge) || n.meta.writeCount() != 0 {
+		t.Fatalf("oversized repo create: %v (writes %d)", err, n.meta.writeCount())
+	}
+
+	// Corrupt bytes from the server: detected, reported after retries.
+	n.chunks.setCorrupt()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := c.GetChunk(cctx, id); !errors.Is(err, client.ErrCorruptChunk) {
+		t.Fatalf("corrupt chunk: %v", err)
+	}
+}
+
+func TestFailover(t *testing.T) {
+	ctx := context.Background()
+	mn := memNet{}
+	down := newMemMeta(allKeys...)
+	a := startNode(t, mn, "a:1", down)
+	b := startNode(t, mn, "b:1", newMemMeta(allKeys...))
+	corrupt := startNode(t, mn, "c:1", newMemMeta(allKeys...))
+
+	// Dead endpoint (nothing listening) then a live one.
+	c := newClient(t, mn, rootKey, "http://dead:1", "http://b:1")
+	if _, err := c.CreateRepo(ctx, model.Repo{Context: "default", Name: "r1", Description: "d"}); err != nil {
+		t.Fatalf("failover from dead endpoint: %v", err)
+	}
+	// 4xx is not retried: a has no r1, b has; asking a first gives NotFound.
+	ab := newClient(t, mn, rootKey, "http://a:1", "http://b:1")
+	if _, err := ab.GetRepo(ctx, "default", "r1"); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("4xx must not fail over: %v", err)
+	}
+	// 503 (no leader) fails over, for reads and writes.
+	down.setDown(true)
+	if _, err := ab.GetRepo(ctx, "default", "r1"); err != nil {
+		t.Fatalf("503 read failover: %v", err)
+	}
+	ab2 := newClient(t, mn, rootKey, "http://a:1", "http://b:1")
+	if _, err := ab2.CreateRepo(ctx, model.Repo{Context: "default", Name: "r2", Description: "d"}); err != nil {
+		t.Fatalf("503 write failover: %v", err)
+	}
+	if a.meta.writeCount() != 0 || b.meta.writeCount() != 2 {
+		t.Fatalf("writes: a %d b %d", a.meta.writeCount(), b.meta.writeCount())
+	}
+	// All endpoints unavailable: ErrUnavailable.
+	only := newClient(t, mn, rootKey, "http://a:1")
+	if _, err := only.ListContexts(ctx); !errors.Is(err, client.ErrUnavailable) {
+		t.Fatalf("all down: %v", err)
+	}
+	// A corrupt chunk from one node is replaced by good bytes from another.
+	data := []byte("payload")
+	for _, n := range []*node{b, corrupt} {
+		if _, err := n.chunks.Put(ctx, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	corrupt.chunks.setCorrupt()
+	cb := newClient(t, mn, rootKey, "http://c:1", "http://b:1")
+	if got, err := cb.GetChunk(ctx, chunk.Sum(data)); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("corrupt failover: %q %v", got, err)
+	}
+	// Context cancellation bounds the retries.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := ab.ListContexts(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled ctx: %v", err)
+	}
+}

@@ -1,0 +1,95 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/datamon-io/datamon/model"
+)
+
+// ErrConfig reports an invalid Config.
+var ErrConfig = errors.New("client: invalid config")
+
+// Config configures a Client.
+type Config struct {
+	// Endpoints are base URLs of any nodes: "http://host:port", "https://..."
+	// or "host:port" (http).
+	Endpoints []string
+	AccessKey string
+	SecretKey string
+	// Contributor is sent with mutations that do not name one; empty: the
+	// server uses the access key's contributor.
+	Contributor model.Contributor
+	// Timeout bounds one attempt (the call's ctx bounds the whole call).
+	Timeout time.Duration
+	// Retries is how many more attempts follow a retryable failure.
+	Retries int
+	// Backoff is the first pause between attempts; it doubles up to MaxBackoff.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// Dial overrides how connections are made (tests: in-memory listeners).
+	Dial func(addr string) (net.Conn, error)
+	// Now is the signing clock (tests).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a Config with the default timeouts and retries.
+func DefaultConfig() Config {
+	return Config{
+		Timeout:    60 * time.Second,
+		Retries:    4,
+		Backoff:    50 * time.Millisecond,
+		MaxBackoff: 2 * time.Second,
+		Now:        time.Now,
+	}
+}
+
+// Validate checks the endpoints and credentials.
+func (c Config) Validate() error {
+	if len(c.Endpoints) == 0 {
+		return fmt.Errorf("%w: no endpoints (set --server, DATAMON_SERVER or server: in the config file)", ErrConfig)
+	}
+	for _, e := range c.Endpoints {
+		if _, _, err := splitEndpoint(e); err != nil {
+			return err
+		}
+	}
+	if c.AccessKey == "" || c.SecretKey == "" {
+		return fmt.Errorf("%w: access key and secret key are required", ErrConfig)
+	}
+	if c.Timeout <= 0 || c.Retries < 0 || c.Backoff < 0 || c.MaxBackoff < c.Backoff {
+		return fmt.Errorf("%w: timeout must be positive, retries and backoff non-negative", ErrConfig)
+	}
+	return nil
+}
+
+// splitEndpoint returns scheme and host:port of an endpoint.
+func splitEndpoint(e string) (scheme, host string, err error) {
+	scheme, host = "http", strings.TrimSuffix(e, "/")
+	if s, h, ok := strings.Cut(host, "://"); ok {
+		scheme, host = s, h
+	}
+	if (scheme != "http" && scheme != "https") || host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return "", "", fmt.Errorf("%w: bad endpoint %q (want http://host:port)", ErrConfig, e)
+	}
+	return scheme, host, nil
+}
+
+type staleKey struct{}
+
+// Stale returns a context whose reads may be served from a node's local,
+// possibly stale state (faster, no leader round trip).
+func Stale(ctx context.Context) context.Context {
+	return context.WithValue(ctx, staleKey{}, true)
+}
+
+func isStale(ctx context.Context) bool {
+	v, _ := ctx.Value(staleKey{}).(bool)
+	return v
+}

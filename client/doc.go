@@ -1,0 +1,22 @@
+// Package client is the Go client of datamon's public JSON API (package api).
+//
+// A Client knows several endpoints (any nodes of the cluster). Each call is
+// signed with the access key (package apiauth) and sent to the endpoint that
+// answered last; on a connection error, a 503, or (for idempotent calls) any
+// 5xx or timeout, it fails over to the next endpoint with exponential backoff
+// bounded by the call's context and Config.Retries. 4xx answers are never
+// retried; they come back as *APIError, which unwraps to the model sentinels
+// (errors.Is(err, model.ErrNotFound)).
+//
+// Non-idempotent writes (CreateContext, CreateRepo, CommitBundle, conditional
+// SetLabel, RemoveNode) are retried only when the request could not have been
+// applied: on dial errors, and on 503 — note a 503 caused by a timeout between
+// the node and the raft leader may still have been applied, so a retried
+// create can answer ErrExists.
+//
+// Reads are linearizable unless the context comes from Stale(ctx).
+// GetChunk verifies the BLAKE3 ID of what it receives and tries another
+// endpoint on a mismatch (ErrCorruptChunk if none returns good bytes).
+//
+// FileConfig is the client.yaml format shared by the CLI, FUSE and tools.
+package client

@@ -1,0 +1,100 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/datamon-io/datamon/model"
+)
+
+// Client errors besides the model sentinels.
+var (
+	// ErrCorruptChunk: a chunk's bytes do not hash to its ID.
+	ErrCorruptChunk = errors.New("client: corrupt chunk")
+	// ErrTooLarge: the server refused the body size (413).
+	ErrTooLarge = errors.New("client: request too large")
+	// ErrUnavailable: no endpoint could serve the call (5xx, 503, connection errors).
+	ErrUnavailable = errors.New("client: service unavailable")
+	// ErrProtocol: the server's answer could not be understood.
+	ErrProtocol = errors.New("client: protocol error")
+)
+
+// APIError is an error answer of the API. It unwraps to the matching
+// sentinel (model.ErrNotFound, ..., ErrTooLarge, ErrUnavailable).
+type APIError struct {
+	Status   int
+	Code     string
+	Message  string
+	Endpoint string
+}
+
+func (e *APIError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return fmt.Sprintf("%s: HTTP %d %s", e.Endpoint, e.Status, e.Code)
+}
+
+// Unwrap maps the error code (or, failing that, the status) to a sentinel.
+func (e *APIError) Unwrap() error {
+	switch e.Code {
+	case "NotFound":
+		return model.ErrNotFound
+	case "Exists":
+		return model.ErrExists
+	case "NotEmpty":
+		return model.ErrNotEmpty
+	case "Invalid":
+		return model.ErrInvalid
+	case "Precondition":
+		return model.ErrPrecondition
+	case "PermissionDenied":
+		return model.ErrPermission
+	case "Unauthenticated":
+		return model.ErrUnauthenticated
+	case "TooLarge":
+		return ErrTooLarge
+	case "Unavailable":
+		return ErrUnavailable
+	}
+	switch {
+	case e.Status == http.StatusNotFound:
+		return model.ErrNotFound
+	case e.Status == http.StatusConflict:
+		return model.ErrExists
+	case e.Status == http.StatusBadRequest:
+		return model.ErrInvalid
+	case e.Status == http.StatusPreconditionFailed:
+		return model.ErrPrecondition
+	case e.Status == http.StatusForbidden:
+		return model.ErrPermission
+	case e.Status == http.StatusUnauthorized:
+		return model.ErrUnauthenticated
+	case e.Status == http.StatusRequestEntityTooLarge:
+		return ErrTooLarge
+	case e.Status >= 500:
+		return ErrUnavailable
+	}
+	return ErrProtocol
+}
+
+// decodeError builds an APIError from a non-2xx answer. Bodies that are not
+// the JSON error envelope still give an APIError (status-based).
+func decodeError(endpoint string, status int, body []byte) *APIError {
+	e := &APIError{Status: status, Endpoint: endpoint}
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		e.Code, e.Message = env.Error.Code, env.Error.Message
+	}
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("%s: HTTP %d", endpoint, status)
+	}
+	return e
+}

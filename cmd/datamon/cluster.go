@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// addClusterCmds adds status, members and remove-node under `cluster`
+// (next to the lead's `cluster local`).
+func (a *app) addClusterCmds(cluster *cobra.Command) {
+	status := &cobra.Command{
+		Use: "status", Short: "raft status of the node that answers", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, _, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := c.ClusterStatus(ctxOf(cmd))
+			if err != nil {
+				return err
+			}
+			return a.print(cmd, st)
+		},
+	}
+	addFormatFlag(status, fmtStatus)
+
+	members := &cobra.Command{
+		Use: "members", Short: "cluster members as gossip sees them", Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, _, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			ms, err := c.Members(ctxOf(cmd))
+			if err != nil {
+				return err
+			}
+			return a.print(cmd, ms)
+		},
+	}
+	addFormatFlag(members, fmtMember)
+
+	remove := &cobra.Command{
+		Use:   "remove-node ID",
+		Short: "remove a node from the raft configuration and the layout (root key)",
+		Args:  exactArgs(1, "ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, _, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			if err := c.RemoveNode(ctxOf(cmd), args[0]); err != nil {
+				return explain(err, fmt.Sprintf("node %q", args[0]))
+			}
+			a.say("removed node %q", args[0])
+			return nil
+		},
+	}
+	cluster.AddCommand(status, members, remove)
+}
