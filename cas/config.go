@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Config tunes a Service. Start from DefaultConfig.
+// Config tunes a Service. Start from DefaultConfig; New fills zero-valued
+// fields from DefaultConfig, so Config{Logger: l} is a valid configuration.
 type Config struct {
 	// MaxChunkSize bounds Put; larger chunks return ErrTooLarge.
 	MaxChunkSize int
@@ -26,9 +27,10 @@ type Config struct {
 	// HasParallelism bounds the concurrent HasShards calls of one Has or
 	// fallback scan.
 	HasParallelism int
-	// ReadRepairMissing queues a rewrite of a shard that an alive owner of the
-	// layout that served a Get reported missing.
-	ReadRepairMissing bool
+	// NoReadRepairMissing disables queueing a rewrite of a shard that an alive
+	// owner of the layout that served a Get reported missing (corrupt shards
+	// are always rewritten).
+	NoReadRepairMissing bool
 	// Logger receives Warn logs for corrupt shards and failed repairs; nil
 	// discards.
 	Logger *slog.Logger
@@ -45,8 +47,32 @@ func DefaultConfig() Config {
 		RepairParallelism: 4,
 		MaxPending:        100_000,
 		HasParallelism:    16,
-		ReadRepairMissing: true,
 	}
+}
+
+// withDefaults returns c with every zero-valued field taken from
+// DefaultConfig (negative values are kept, so Validate rejects them).
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	setZero := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setZeroD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setZero(&c.MaxChunkSize, d.MaxChunkSize)
+	setZero(&c.RepairParallelism, d.RepairParallelism)
+	setZero(&c.MaxPending, d.MaxPending)
+	setZero(&c.HasParallelism, d.HasParallelism)
+	setZeroD(&c.HedgeDelay, d.HedgeDelay)
+	setZeroD(&c.ShardTimeout, d.ShardTimeout)
+	setZeroD(&c.RepairBackoffMin, d.RepairBackoffMin)
+	setZeroD(&c.RepairBackoffMax, max(d.RepairBackoffMax, c.RepairBackoffMin))
+	return c
 }
 
 // Validate checks the bounds.

@@ -29,7 +29,9 @@
 // layout yields K shards, every alive node of every layout is asked for every
 // shard index (HasShards, then GetShard) so chunks survive placement changes.
 // Unknown chunks return an error wrapping model.ErrNotFound; chunks with some
-// but fewer than K reachable shards return ErrInsufficientShards.
+// but fewer than K reachable shards return ErrInsufficientShards; when no
+// shard is found but more than M owners of the current layout (or every node)
+// were unreachable, Get cannot tell and returns ErrUnavailable.
 //
 // Has batches one HasShards call per node per call (bounded parallelism); a
 // chunk is present when at least K of its shards exist under some layout.

@@ -15,7 +15,9 @@ var (
 	ErrCorrupt = errors.New("cas: chunk corrupt")
 	// ErrNoLayout: the topology has no layout yet.
 	ErrNoLayout = errors.New("cas: no layout")
-	// ErrUnavailable: no node answered a Has call.
+	// ErrUnavailable: too few nodes answered to tell whether a chunk exists
+	// (Has with no answer at all; Get that found no shard while more than M
+	// owners were unreachable).
 	ErrUnavailable = errors.New("cas: no node reachable")
 	// ErrClosed: the service was closed.
 	ErrClosed = errors.New("cas: service closed")

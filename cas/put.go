@@ -65,7 +65,7 @@ func (s *Service) put(ctx context.Context, id chunk.ID, data []byte) error {
 	if err != nil {
 		return err
 	}
-	owners, err := shard.Place(id, l)
+	owners, err := s.place(id, l)
 	if err != nil {
 		return fmt.Errorf("cas: put %s: place: %w", id, err)
 	}
@@ -86,13 +86,16 @@ func (s *Service) put(ctx context.Context, id chunk.ID, data []byte) error {
 			continue
 		}
 		launched++
+		s.stats.inflight.Add(1)
 		ok := s.spawn(func() {
+			defer s.stats.inflight.Add(-1)
 			wctx, cancel := context.WithTimeout(s.ctx, s.cfg.ShardTimeout)
 			defer cancel()
 			err := s.io.PutShard(wctx, owner, shard.Key{Chunk: id, Index: uint8(i)}, shards[i])
 			results <- writeResult{i, err}
 		})
 		if !ok {
+			s.stats.inflight.Add(-1)
 			results <- writeResult{i, ErrClosed}
 		}
 	}

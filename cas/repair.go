@@ -21,6 +21,9 @@ type repairKey struct {
 // errNotAlive: the owner is dead in the topology's view; no RPC was made.
 var errNotAlive = errors.New("node not alive")
 
+// errDropped: the write is abandoned (its node left every layout).
+var errDropped = errors.New("repair dropped")
+
 type repairItem struct {
 	repairKey
 	data     []byte
@@ -66,10 +69,7 @@ func (q *repairQueue) add(node layout.NodeID, key shard.Key, data []byte) bool {
 	it := &repairItem{repairKey: rk, data: data, due: time.Now(), index: -1}
 	q.items[rk] = it
 	heap.Push(&q.due, it)
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.signal()
 	return true
 }
 
@@ -103,6 +103,15 @@ func (q *repairQueue) done(it *repairItem, ok bool, minB, maxB time.Duration) {
 	it.backoff = min(max(it.backoff*2, minB), maxB)
 	it.due = time.Now().Add(it.backoff)
 	heap.Push(&q.due, it)
+	q.signal()
+}
+
+// signal wakes the repair loop (it re-reads the earliest due time).
+func (q *repairQueue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
 }
 
 // repairLoop retries queued shard writes until Close.
@@ -134,6 +143,10 @@ func (s *Service) repairLoop() {
 		started := s.spawn(func() {
 			defer func() { <-sem }()
 			err := s.repairOne(it)
+			if errors.Is(err, errDropped) {
+				q.done(it, true, s.cfg.RepairBackoffMin, s.cfg.RepairBackoffMax)
+				return
+			}
 			if err != nil && s.ctx.Err() == nil && !errors.Is(err, errNotAlive) {
 				s.log.Warn("cas: repair write failed", "node", it.node, "chunk", it.key.Chunk,
 					"index", it.key.Index, "attempt", it.attempts+1, "err", err)
@@ -161,7 +174,7 @@ func (s *Service) repairOne(it *repairItem) error {
 	}
 	if !known {
 		s.log.Warn("cas: dropping repair for node outside every layout", "node", it.node, "chunk", it.key.Chunk)
-		return nil
+		return errDropped
 	}
 	if !s.topo.Alive(it.node) {
 		return fmt.Errorf("cas: repair %s/%d: node %s: %w", it.key.Chunk, it.key.Index, it.node, errNotAlive)

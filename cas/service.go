@@ -50,12 +50,15 @@ type Service struct {
 	codecMu sync.Mutex
 	codecs  map[layout.Policy]*erasure.Codec
 
+	placers placers
 	stats   counters
 	repairs *repairQueue
 }
 
-// New starts a service and its repair loop.
+// New starts a service and its repair loop. Zero-valued Config fields take
+// their DefaultConfig values.
 func New(cfg Config, topo Topology, shards ShardIO) (*Service, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -11,16 +11,18 @@ type Stats struct {
 	Reconstructions uint64 // Gets that needed parity (not a plain concatenation)
 	HedgedReads     uint64 // Gets whose hedge timer fired and asked extra shards
 	CorruptShards   uint64 // shards found corrupt (checksum, header or content)
-	DegradedWrites  uint64 // successful Puts with fewer than K+M shards durable at return
+	DegradedWrites  uint64 // successful Puts with at least one shard queued for repair
 	PendingRepairs  uint64 // shard writes in the repair queue now
 	Repaired        uint64 // shard writes completed by the repair loop
 	DroppedRepairs  uint64 // shard writes dropped because the queue was full
 	Fallbacks       uint64 // Gets that had to scan every alive node
+	WritesInFlight  uint64 // shard writes of Puts still running now
 }
 
 type counters struct {
 	puts, gets, bytesIn, bytesOut, reconstructions, hedged atomic.Uint64
 	corrupt, degraded, repaired, dropped, fallbacks        atomic.Uint64
+	inflight                                               atomic.Int64
 }
 
 // Stats returns the current counters.
@@ -33,5 +35,6 @@ func (s *Service) Stats() Stats {
 		CorruptShards: c.corrupt.Load(), DegradedWrites: c.degraded.Load(),
 		PendingRepairs: uint64(s.repairs.len()), Repaired: c.repaired.Load(),
 		DroppedRepairs: c.dropped.Load(), Fallbacks: c.fallbacks.Load(),
+		WritesInFlight: uint64(max(c.inflight.Load(), 0)),
 	}
 }
