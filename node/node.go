@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -171,14 +170,29 @@ func (n *Node) startMembership(ctx context.Context) error {
 	if adv, _, err := net.SplitHostPort(n.cfg.advertised(n.cfg.GossipAddr)); err == nil {
 		mc.AdvertiseAddr, mc.AdvertisePort = adv, port
 	}
-	mc.Secret, mc.Join, mc.Fast = n.cfg.Secret, n.cfg.Join, n.cfg.Fast
+	// Join happens in the background (rejoinLoop): a node must start even
+	// while every seed is down, and reconnect after partitions.
+	mc.Secret, mc.Fast = n.cfg.Secret, n.cfg.Fast
 	mc.Logger = n.log.With("component", "gossip")
 	m, err := membership.Start(ctx, mc)
 	if err != nil {
 		return fmt.Errorf("node: gossip: %w", err)
 	}
 	n.members = m
+	if len(n.cfg.Join) > 0 {
+		if _, err := m.Join(n.cfg.Join); err != nil {
+			n.log.Info("no seed reachable yet; retrying in the background", "join", n.cfg.Join, "err", err)
+		}
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	every := 5 * time.Second
+	if n.cfg.Fast {
+		every = time.Second
+	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.rejoinLoop(bg, every) }()
 	n.onClose(func() error {
+		cancel()
 		_ = m.Leave(2 * time.Second)
 		return m.Close()
 	})
@@ -253,9 +267,15 @@ func (n *Node) startAPI() error {
 	acfg := api.DefaultConfig()
 	acfg.Logger = n.log.With("component", "api")
 	acfg.Stale = raftmeta.WithStale
-	acfg.Clock = n.clock
+	acfg.Now = n.clock
+	acfg.Unavailable = func(err error) bool {
+		return errors.Is(err, raftmeta.ErrNoLeader) || errors.Is(err, raftmeta.ErrNotLeader) ||
+			errors.Is(err, raftmeta.ErrForward) || errors.Is(err, raftmeta.ErrClosed) ||
+			errors.Is(err, cas.ErrUnavailable) || errors.Is(err, cas.ErrInsufficientShards) ||
+			errors.Is(err, cas.ErrNoLayout) || errors.Is(err, cas.ErrClosed)
+	}
 	srv := api.New(acfg, n.meta, n.chunks, clusterInfo{n})
-	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxBodySize + 1<<20,
+	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
 	n.goServe("api", func() error { return n.api.Serve(ln) })
 	n.onClose(func() error { return n.api.Shutdown() })
@@ -290,4 +310,3 @@ func Run(ctx context.Context, cfg Config) error {
 	return n.Close()
 }
 
-var _ = os.Getpid

@@ -1,0 +1,49 @@
+package node
+
+import (
+	"context"
+
+	"github.com/datamon-io/datamon/api"
+)
+
+// clusterInfo adapts gossip, raftmeta status and service counters to api.Cluster.
+type clusterInfo struct{ n *Node }
+
+func (c clusterInfo) Members() []api.MemberInfo {
+	var out []api.MemberInfo
+	for _, mb := range c.n.members.Members() {
+		out = append(out, api.MemberInfo{
+			ID: mb.Meta.ID, Site: mb.Meta.Site, Addr: mb.Addr, State: mb.State.String(),
+			Capacity: mb.Meta.Capacity, APIAddr: mb.Meta.APIAddr, S3Addr: mb.Meta.S3Addr,
+		})
+	}
+	return out
+}
+
+func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
+	st, err := c.n.meta.Status(ctx)
+	if err != nil {
+		return api.MetaStatus{}, err
+	}
+	return api.MetaStatus{
+		NodeID: st.ID, State: st.State, LeaderID: st.Leader.ID, LeaderAddr: st.Leader.Addr,
+		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
+		Voters: st.Voters, NonVoters: st.NonVoters, LayoutVersion: st.LayoutVersion,
+	}, nil
+}
+
+func (c clusterInfo) Metrics() map[string]float64 {
+	out := map[string]float64{}
+	ss := c.n.shards.Stats()
+	out["datamon_shard_count"] = float64(ss.Shards)
+	out["datamon_shard_bytes"] = float64(ss.Bytes)
+	out["datamon_shard_corrupt_detected_total"] = float64(ss.CorruptDetected)
+	cs := c.n.chunks.Stats()
+	out["datamon_cas_puts_total"] = float64(cs.Puts)
+	out["datamon_cas_gets_total"] = float64(cs.Gets)
+	out["datamon_cas_reconstructions_total"] = float64(cs.Reconstructions)
+	out["datamon_cas_corrupt_shards_total"] = float64(cs.CorruptShards)
+	out["datamon_cas_degraded_writes_total"] = float64(cs.DegradedWrites)
+	out["datamon_cas_pending_repairs"] = float64(cs.PendingRepairs)
+	return out
+}
