@@ -309,4 +309,3 @@ func Run(ctx context.Context, cfg Config) error {
 	n.log.Info("node stopping")
 	return n.Close()
 }
-

@@ -5,17 +5,30 @@
 // rendezvous hashing per shard index, constrained by failure domains (no two
 // shards of a chunk on one node while the layout has at least K+M eligible
 // nodes; at most M shards of a chunk in one site while the sites can hold
-// them). It does no I/O and is safe for concurrent use.
+// them). Place builds a Placer per call; callers placing many chunks under
+// one layout should keep a NewPlacer. It does no I/O; a Placer is immutable
+// and safe for concurrent use.
 //
-// Store (store.go, writer.go) is the node-local shard store on Pebble. Shard
-// bytes are written into sstables under monotonic data keys ('d' + sequence)
-// and ingested (they land in L6: write amplification ≈ 1), then a small synced
-// batch commits the index ('i' + chunk ID + index → sequence, length,
-// header fields). A single writer goroutine group-commits concurrent Puts and
-// Deletes, so an index entry is never visible before its data is durable.
-// Every read re-verifies the shard checksum (erasure.ParseShard).
+// Store (store.go, writer.go, batch.go) is the node-local shard store on
+// Pebble. Shard bytes are written into sstables under monotonic data keys
+// ('d' + sequence), fsynced and ingested (they land in L6: write
+// amplification ≈ 1); then one synced batch commits the index
+// ('i' + chunk ID + index → sequence, size, K, M, chunk length) and the
+// persisted sequence high-water mark. An index entry is therefore never
+// visible before its data is durable; data ingested by a batch whose index
+// commit was lost in a crash is dropped at Open. Every read re-verifies the
+// shard checksum (erasure.ParseShard) and that the header names the key.
 //
-// Concurrency: all Store methods are safe for concurrent use. Put and Delete
-// are serialised through the writer goroutine, which Close stops; reads go
-// straight to Pebble.
+// Concurrency: all Store methods are safe for concurrent use. Puts and
+// Deletes go through one coordinator goroutine that forms batches (group
+// commit), builds up to Parallelism sstables concurrently, and one committer
+// goroutine that ingests and commits them strictly in batch order (several
+// ready batches share one Ingest and one index commit). Reads go straight to
+// Pebble and see only committed state. Close stops both goroutines; queued
+// requests fail with ErrClosed. After a failed ingest or commit the store
+// refuses further writes (ErrClosed) until reopened.
+//
+// Space: Delete (and a replacing Put) drops the old data with a point
+// tombstone; the bytes return only when compaction rewrites that L6 table.
+// Reclaiming space by dropping or rewriting whole tables is future work.
 package shard
