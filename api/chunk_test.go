@@ -32,15 +32,19 @@ func TestChunks(t *testing.T) {
 	if err != nil || len(has) != 2 || has[0] || !has[1] {
 		t.Fatalf("has: %v %v", has, err)
 	}
-	if _, err := c.PutChunk(ctx, nil); !errors.Is(err, model.ErrInvalid) {
-		t.Fatalf("empty chunk: %v", err)
+	// The empty chunk is valid content (an empty file) and round-trips.
+	if eid, err := c.PutChunk(ctx, nil); err != nil || eid != chunk.Sum(nil) {
+		t.Fatalf("empty chunk: %v %v", eid, err)
+	}
+	if got, err := c.GetChunk(ctx, chunk.Sum(nil)); err != nil || len(got) != 0 {
+		t.Fatalf("empty chunk read back: %d bytes, %v", len(got), err)
 	}
 
 	// Oversized: 413, nothing stored.
 	if _, err := c.PutChunk(ctx, make([]byte, testLimit+1)); !errors.Is(err, client.ErrTooLarge) {
 		t.Fatalf("oversized chunk: %v", err)
 	}
-	if n.chunks.count() != 1 {
+	if n.chunks.count() != 2 { // the chunk above and the empty chunk
 		t.Fatalf("oversized chunk stored: %d chunks", n.chunks.count())
 	}
 	big := make([]chunk.ID, 200) // ~13 KB of JSON > 4 KiB JSON limit

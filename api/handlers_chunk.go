@@ -16,10 +16,8 @@ func (s *Server) putChunk(ctx context.Context, r *request) error {
 	if err := r.requireAny(model.PermWrite); err != nil {
 		return err
 	}
+	// A zero-length body is a valid chunk: the content of an empty file.
 	body := r.rc.Request.Body()
-	if len(body) == 0 {
-		return fmt.Errorf("%w: empty chunk", model.ErrInvalid)
-	}
 	// cas.Put computes the BLAKE3 ID itself; nothing from the client is trusted.
 	id, err := s.chunks.Put(ctx, body)
 	if err != nil {

@@ -5,16 +5,12 @@ import (
 	"fmt"
 
 	"github.com/datamon-io/datamon/chunk"
-	"github.com/datamon-io/datamon/model"
 	"github.com/valyala/fasthttp"
 )
 
 // PutChunk stores data as one chunk and returns its ID. The body is sent
 // unsigned (UNSIGNED-PAYLOAD); the client checks the ID the server reports.
 func (c *Client) PutChunk(ctx context.Context, data []byte) (chunk.ID, error) {
-	if len(data) == 0 {
-		return chunk.ID{}, fmt.Errorf("%w: empty chunk", model.ErrInvalid)
-	}
 	want := chunk.Sum(data)
 	_, body, err := c.do(ctx, call{
 		method: fasthttp.MethodPut, path: "/v1/chunks", body: data, unsigned: true, idempotent: true,

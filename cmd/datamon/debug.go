@@ -80,8 +80,6 @@ func (a *app) readChunkFile(name string) ([]byte, error) {
 	if len(data) > maxDebugChunk {
 		return nil, fmt.Errorf("%s is larger than 16 MiB: a chunk holds at most 16 MiB (bundle upload splits files into chunks)", name)
 	}
-	if len(data) == 0 {
-		return nil, fmt.Errorf("%s is empty: nothing to store", name)
-	}
+	// An empty file is a valid, zero-length chunk (the ID of empty content).
 	return data, nil
 }
