@@ -247,18 +247,20 @@ func TestWholeClusterRestartKeepsMetadata(t *testing.T) {
 // compare-and-set on one label; exactly one wins per expected value.
 func TestConcurrentIfMatchHasOneWinner(t *testing.T) {
 	c := startCluster(t, 3, 3, "")
-	ids := commitBundles(t, liveClient(t, c), "cas", 9)
+	ids := commitBundles(t, liveClient(t, c), "cas", 17)
 	mustCLI(t, c, "label", "set", "--repo", "cas", "--label", "prod", "--bundle", ids[0])
 	expected := ids[0]
 	for round := 0; round < 2; round++ {
 		var wg sync.WaitGroup
-		results := make([]cliResult, 8)
+		// Each round's candidates differ from each other and from the expected value.
+		cands := ids[1+8*round : 9+8*round]
+		results := make([]cliResult, len(cands))
 		for i := range results {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				results[i] = cli(t, c, "label", "set", "--repo", "cas", "--label", "prod",
-					"--bundle", ids[1+i], "--if-match", expected)
+					"--bundle", cands[i], "--if-match", expected)
 			}()
 		}
 		wg.Wait()
@@ -267,9 +269,9 @@ func TestConcurrentIfMatchHasOneWinner(t *testing.T) {
 			switch r.Code {
 			case 0:
 				if winner != "" {
-					t.Fatalf("round %d: two winners (%s and %s)", round, winner, ids[1+i])
+					t.Fatalf("round %d: two winners (%s and %s)", round, winner, cands[i])
 				}
-				winner = ids[1+i]
+				winner = cands[i]
 			case 3:
 			default:
 				t.Fatalf("round %d: loser exit %d (want 3): %s", round, r.Code, r.Stderr)
@@ -298,7 +300,7 @@ func TestMetadataBadInput(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"repo", "create", "--repo", "bad name!", "--description", "x"}, 1, "may contain only"},
+		{[]string{"repo", "create", "--repo", "bad name!", "--description", "x"}, -1, "may contain only"},
 		{[]string{"repo", "create", "--repo", "nodesc"}, -1, "description"},
 		{[]string{"repo", "create", "--repo", "good", "--description", "again"}, 1, "exists"},
 		{[]string{"repo", "get", "--repo", "missing"}, 2, "not found"},
