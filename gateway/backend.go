@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Identity is the authenticated caller, resolved by the gateway from the
+// access key (SigV4). The backend enforces per-repo permissions with it.
+type Identity struct {
+	AccessKey string
+	Root      bool
+	// Grants maps "context/repo" or "context/*" to "read", "write" or "admin"
+	// (the gateway copies them from the access key).
+	Grants map[string]string
+	Name   string // contributor name recorded on commits
+	Email  string
+}
+
+// Keys resolves access keys to secrets and identities (SigV4 needs the secret).
+type Keys interface {
+	LookupKey(ctx context.Context, accessKey string) (secret string, id Identity, err error)
+}
+
+// BucketInfo is one bucket in ListBuckets.
+type BucketInfo struct {
+	Name    string
+	Created time.Time
+}
+
+// ObjectInfo describes one object.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	ETag         string // without quotes: hex MD5 for single part, "<hex>-N" for multipart
+	LastModified time.Time
+	ContentType  string
+	UserMeta     map[string]string // x-amz-meta-* without the prefix, lower-case keys
+	// Other stored response headers (Cache-Control, Content-Disposition,
+	// Content-Encoding, Content-Language, Expires) by canonical name.
+	Headers map[string]string
+}
+
+// PutMeta is what a PUT / CopyObject(REPLACE) / CreateMultipartUpload records.
+type PutMeta struct {
+	ContentType string
+	UserMeta    map[string]string
+	Headers     map[string]string
+	// Precondition for conditional PUT: IfMatch is an ETag the current object
+	// must have; IfNoneMatch "*" means the key must not exist.
+	IfMatch     string
+	IfNoneMatch string
+	// ContentMD5, when set (raw 16 bytes), must match the body (BadDigest).
+	ContentMD5 []byte
+}
+
+// ListQuery is a ListObjects (v1 or v2) request, normalised.
+type ListQuery struct {
+	Prefix     string
+	Delimiter  string
+	After      string // exclusive: start-after / marker / decoded continuation token
+	MaxKeys    int    // 1..1000
+	FetchOwner bool
+}
+
+// ListResult is one page.
+type ListResult struct {
+	Objects        []ObjectInfo
+	CommonPrefixes []string
+	IsTruncated    bool
+	// Next is the last key or common prefix returned; the gateway turns it
+	// into NextMarker / NextContinuationToken.
+	Next string
+}
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	Number       int
+	ETag         string // hex MD5 of the part, without quotes
+	Size         int64
+	LastModified time.Time
+}
+
+// Upload is one multipart upload in progress.
+type Upload struct {
+	Key       string
+	UploadID  string
+	Initiated time.Time
+}
+
+// Range is a resolved byte range [Start, Start+Length).
+type Range struct {
+	Start, Length int64
+}
+
+// Backend is what the gateway needs from the product: buckets are repos (and
+// read-only aliases of labels and bundles), objects are files of a repo's
+// working head (label + draft). Implementations return the gateway's
+// sentinel errors (ErrNoSuchBucket, ErrNoSuchKey, ErrAccessDenied,
+// ErrPreconditionFailed, ErrBucketNotEmpty, ErrBucketExists, ErrNoSuchUpload,
+// ErrInvalidPart, ErrInvalidPartOrder, ErrEntityTooSmall, ErrBadDigest,
+// ErrInvalidArgument, ErrIncompleteBody, ErrNotImplemented), possibly wrapped.
+//
+// Readers passed in are streamed: implementations never buffer a whole
+// object. Every method is safe for concurrent use.
+type Backend interface {
+	ListBuckets(ctx context.Context, id Identity) ([]BucketInfo, error)
+	CreateBucket(ctx context.Context, id Identity, bucket string) error
+	DeleteBucket(ctx context.Context, id Identity, bucket string) error
+	HeadBucket(ctx context.Context, id Identity, bucket string) error
+
+	HeadObject(ctx context.Context, id Identity, bucket, key string) (ObjectInfo, error)
+	// GetObject streams the object or the range of it; the caller closes the reader.
+	GetObject(ctx context.Context, id Identity, bucket, key string, rng *Range) (ObjectInfo, io.ReadCloser, error)
+	// PutObject stores exactly size bytes read from body (ErrIncompleteBody if
+	// it ends early); nothing becomes visible unless the whole object is durable.
+	PutObject(ctx context.Context, id Identity, bucket, key string, body io.Reader, size int64, meta PutMeta) (ObjectInfo, error)
+	// CopyObject makes dst point at src's chunks (no data copied). meta nil:
+	// keep src's metadata (COPY directive); non-nil: REPLACE.
+	CopyObject(ctx context.Context, id Identity, srcBucket, srcKey, dstBucket, dstKey string, meta *PutMeta) (ObjectInfo, error)
+	// DeleteObject removes key from the working head; deleting a missing key is not an error.
+	DeleteObject(ctx context.Context, id Identity, bucket, key string) error
+	ListObjects(ctx context.Context, id Identity, bucket string, q ListQuery) (ListResult, error)
+
+	CreateMultipartUpload(ctx context.Context, id Identity, bucket, key string, meta PutMeta) (uploadID string, err error)
+	// UploadPart stores part number (1..10000) of size bytes from body.
+	UploadPart(ctx context.Context, id Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte) (Part, error)
+	UploadPartCopy(ctx context.Context, id Identity, bucket, key, uploadID string, number int, srcBucket, srcKey string, rng *Range) (Part, error)
+	ListParts(ctx context.Context, id Identity, bucket, key, uploadID string, after, max int) (parts []Part, truncated bool, err error)
+	// CompleteMultipartUpload checks the listed parts (ETags, ascending order,
+	// every part but the last >= 5 MiB) and makes the object visible atomically.
+	CompleteMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part) (ObjectInfo, error)
+	AbortMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string) error
+	ListMultipartUploads(ctx context.Context, id Identity, bucket, prefix string) ([]Upload, error)
+}
