@@ -66,6 +66,7 @@ func leaderIndex(t *testing.T, c *localcluster.Cluster) int {
 // acknowledged bundle and whether a later unacknowledged attempt may have
 // applied.
 type labelState struct {
+	acks      int
 	acked     string
 	uncertain map[string]bool // attempted after the last ack, outcome unknown
 }
@@ -104,6 +105,7 @@ func runLabelWorkers(t *testing.T, c *localcluster.Cluster, repo string, bundles
 					time.Sleep(100 * time.Millisecond)
 					continue
 				}
+				st.acks++
 				st.acked, st.uncertain = target, map[string]bool{}
 				ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 				got, err := reader.GetLabel(ctx, "default", repo, label)
@@ -122,6 +124,11 @@ func runLabelWorkers(t *testing.T, c *localcluster.Cluster, repo string, bundles
 
 func checkLabels(t *testing.T, cl *client.Client, repo string, states []labelState) {
 	t.Helper()
+	total := 0
+	for _, st := range states {
+		total += st.acks
+	}
+	t.Logf("%d acknowledged label moves checked", total)
 	for w, st := range states {
 		if st.acked == "" {
 			t.Errorf("worker %d never got an acknowledgement", w)

@@ -235,6 +235,26 @@ func (n *Node) startMeta() error {
 	}
 	n.meta = m
 	n.onClose(m.Close)
+	// Gossip changes (joins, deaths, meta updates) prompt the leader to
+	// reconcile voters and the layout at once instead of at its next tick.
+	events, unsubscribe := n.members.Subscribe()
+	bg, cancel := context.WithCancel(context.Background())
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case _, ok := <-events:
+				if !ok {
+					return
+				}
+				m.Kick()
+			}
+		}
+	}()
+	n.onClose(func() error { cancel(); unsubscribe(); return nil })
 	return nil
 }
 
