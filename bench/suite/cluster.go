@@ -1,0 +1,76 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/datamon-io/datamon/client"
+	"github.com/datamon-io/datamon/localcluster"
+)
+
+// Cluster returns the cluster under test: the remote one of the config
+// (-config client.yaml or -endpoints), or a local cluster of cfg.Nodes
+// `datamon node` processes started on first use and stopped by Close. A
+// failure to start is remembered: later figures fail fast with the same
+// error.
+func (e *Env) Cluster(ctx context.Context) (*ClusterInfo, error) {
+	if e.cluster != nil || e.clusterErr != nil {
+		return e.cluster, e.clusterErr
+	}
+	e.cluster, e.clusterErr = e.openCluster(ctx)
+	return e.cluster, e.clusterErr
+}
+
+func (e *Env) openCluster(ctx context.Context) (*ClusterInfo, error) {
+	c := e.Cfg
+	if c.ClientConfig != "" {
+		fc, err := client.LoadFileConfig(c.ClientConfig)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNoCluster, err)
+		}
+		return &ClusterInfo{Endpoints: fc.Server, S3Endpoint: fc.S3Endpoint, AccessKey: fc.AccessKey,
+			SecretKey: fc.SecretKey, ConfigPath: c.ClientConfig}, nil
+	}
+	if len(c.Endpoints) > 0 {
+		if c.AccessKey == "" || c.SecretKey == "" {
+			return nil, fmt.Errorf("%w: -endpoints needs DATAMON_ACCESS_KEY and DATAMON_SECRET_KEY", ErrNoCluster)
+		}
+		return &ClusterInfo{Endpoints: c.Endpoints, AccessKey: c.AccessKey, SecretKey: c.SecretKey}, nil
+	}
+	if c.Binary == "" {
+		return nil, Skip("no datamon binary: set DATAMON_BIN (make bench does) or pass -config/-endpoints")
+	}
+	if _, err := os.Stat(c.Binary); err != nil {
+		return nil, Skip(fmt.Sprintf("datamon binary %s: %v", c.Binary, err))
+	}
+	lc := localcluster.DefaultConfig()
+	lc.Nodes, lc.Sites, lc.EC = c.Nodes, c.Sites, c.EC
+	lc.Dir = filepath.Join(e.Work, "cluster")
+	lc.Binary = c.Binary
+	lc.Logger = e.Log
+	e.Log.Info("starting local cluster", "nodes", lc.Nodes, "sites", lc.Sites, "ec", lc.EC, "dir", lc.Dir)
+	cl, err := localcluster.Start(ctx, lc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: local cluster: %w", ErrNoCluster, err)
+	}
+	e.stop = func() {
+		if err := cl.Stop(); err != nil {
+			e.Log.Warn("stopping local cluster", "err", err)
+		}
+	}
+	ci := &ClusterInfo{Endpoints: cl.APIURLs(), AccessKey: cl.Secrets.AccessKey, SecretKey: cl.Secrets.SecretKey,
+		ConfigPath: cl.ClientConfigPath(), Local: true}
+	if len(cl.Nodes) > 0 {
+		ci.S3Endpoint = cl.Nodes[0].S3URL()
+	}
+	for _, n := range cl.Nodes {
+		ci.NodePIDs = append(ci.NodePIDs, n.PID())
+	}
+	return ci, nil
+}
+
+// isSkip reports whether err marks a skipped figure.
+func isSkip(err error) bool { return errors.Is(err, ErrSkipped) }

@@ -1,0 +1,159 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/datamon-io/datamon/bench/ceiling"
+	"github.com/datamon-io/datamon/bench/load"
+	"github.com/datamon-io/datamon/bench/peer"
+	"github.com/datamon-io/datamon/bench/report"
+	"github.com/datamon-io/datamon/bench/s3load"
+	"github.com/datamon-io/datamon/client"
+	"github.com/datamon-io/datamon/model"
+)
+
+// Product measurement names.
+const (
+	LabelsOps = "product.labels.set.ops"
+	LabelsP50 = "product.labels.set.p50"
+	LabelsP99 = "product.labels.set.p99"
+	S3Prefix  = "product.s3"
+)
+
+// placeholder is a figure waiting for a product API: its rows already name
+// the ceiling and the peer they will be compared with.
+type placeholder struct {
+	fig, doc string
+	rows     []report.Measurement
+}
+
+func row(name, unit, ceil, peerName string, lowerIsBetter bool) report.Measurement {
+	m := report.Skipped(GroupProduct, name, unit, "not implemented yet").Against(ceil, peerName)
+	m.LowerIsBetter = lowerIsBetter
+	return m
+}
+
+func registerPlaceholder(r *Registry, group string, p placeholder) {
+	r.Register(Figure{Name: p.fig, Group: group, Doc: p.doc,
+		Run: func(context.Context, *Env) ([]report.Measurement, error) {
+			out := make([]report.Measurement, len(p.rows))
+			for i, m := range p.rows {
+				m.Group = group
+				out[i] = m
+			}
+			return out, nil
+		}})
+}
+
+func registerProduct(r *Registry) {
+	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.bundle", doc: "bundle upload/download of the mixed set; re-upload after 1 % change",
+		rows: []report.Measurement{
+			row("product.bundle.upload", "MB/s", ceiling.DiskWrite2, peer.ResticBackup, false),
+			row("product.bundle.reupload-1pct", "s", "", peer.ResticRebackup, true),
+			row("product.bundle.reupload-1pct.stored", "× changed bytes", "", peer.ResticRebackupAdded, true),
+			row("product.bundle.download", "MB/s", ceiling.DiskRead, peer.ResticRestore, false),
+		}})
+	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.smallfiles", doc: "upload of the small-files set (100k × 1–4 KiB full, 5k quick)",
+		rows: []report.Measurement{row("product.smallfiles.upload", "files/s", ceiling.DiskSyncIOPS, "", false)}})
+	r.Register(Figure{Name: "product.labels", Group: GroupProduct, Unit: "ops/s",
+		Doc: "label set (unconditional move), 16 clients: ops/s, p50, p99 vs etcd Put 256 B", Run: runLabels})
+	r.Register(Figure{Name: "product.chunk", Group: GroupProduct, Unit: "MB/s",
+		Doc: "node chunk API (client.PutChunk/GetChunk) 4 MiB, 16 clients", Run: runChunk})
+	r.Register(Figure{Name: "product.s3", Group: GroupProduct, Unit: "MB/s",
+		Doc: "S3 gateway PUT/GET 4 MiB (MB/s) and 4 KiB (ops/s), same load as MinIO", Run: runS3})
+	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.fuse", doc: "FUSE sequential read of a bundle",
+		rows: []report.Measurement{row("product.fuse.read", "MB/s", ceiling.DiskRead, "", false)}})
+	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.repair", doc: "repair rate after losing a node",
+		rows: []report.Measurement{row("product.repair", "MB/s", ceiling.DiskWrite2, "", false)}})
+	r.Register(Figure{Name: "scale.sweep", Group: GroupScale, Unit: "MB/s",
+		Doc: "chunk PUT 4 MiB throughput vs client concurrency 1–64 (line chart)", Run: runSweep})
+	registerPlaceholder(r, GroupScale, placeholder{fig: "scale.sweep-s3", doc: "S3 PUT 4 MiB and bundle upload vs concurrency 1–64",
+		rows: []report.Measurement{row("scale.sweep.s3-put4MiB", "MB/s", ceiling.DiskWrite2, "", false)}})
+	registerPlaceholder(r, GroupScale, placeholder{fig: "scale.files", doc: "upload time and client/node memory vs file count (10k, 100k, 1M)",
+		rows: []report.Measurement{row("scale.files.upload-time", "s", "", "", true), row("scale.files.node-rss", "MiB", "", "", true),
+			row("scale.files.client-rss", "MiB", "", "", true)}})
+	registerPlaceholder(r, GroupScale, placeholder{fig: "scale.metadata", doc: "metadata bytes per bundle and per file",
+		rows: []report.Measurement{row("scale.metadata.per-bundle", "bytes", "", "", true), row("scale.metadata.per-file", "bytes", "", "", true)}})
+	r.Register(Figure{Name: "scale.placement", Group: GroupScale, Unit: "%",
+		Doc: "simulated placement 10→1000 nodes over 3→10 sites: shards moved on join vs ideal, max/mean load", Run: runPlacement})
+}
+
+func runLabels(ctx context.Context, e *Env) ([]report.Measurement, error) {
+	c, err := e.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const ctxName, repo = "bench", "labels"
+	if _, err := c.CreateContext(ctx, model.Context{Name: ctxName, Description: "datamon-bench"}); err != nil && !errors.Is(err, model.ErrExists) {
+		return nil, fmt.Errorf("suite: labels: create context: %w", err)
+	}
+	if _, err := c.CreateRepo(ctx, model.Repo{Context: ctxName, Name: repo, Description: "label-set benchmark"}); err != nil && !errors.Is(err, model.ErrExists) {
+		return nil, fmt.Errorf("suite: labels: create repo: %w", err)
+	}
+	b, err := c.CommitBundle(ctx, model.Bundle{Context: ctxName, Repo: repo, Message: "label benchmark target"}, "")
+	if err != nil {
+		return nil, fmt.Errorf("suite: labels: commit bundle: %w", err)
+	}
+	op := func(ctx context.Context, cl, seq int) error {
+		_, err := c.SetLabel(ctx, ctxName, repo, fmt.Sprintf("c%02d-%03d", cl, (seq+100)%100), b.ID, client.LabelOptions{})
+		return err
+	}
+	res, err := load.Run(ctx, load.Config{Clients: e.Profile.Clients, Duration: e.Profile.LoadDuration, Warmup: 2}, op)
+	if err != nil {
+		return nil, fmt.Errorf("suite: labels: %w", err)
+	}
+	ops := report.OK(GroupProduct, LabelsOps, res.OpsPerSec, "ops/s").Against(ceiling.DiskSyncIOPS, peer.EtcdPutOps).
+		WithNotes(fmt.Sprintf("client.SetLabel, %d clients, 100 labels each, %d ops, %d errors; ceiling = unbatched fdatasync rate",
+			res.Clients, res.Ops, res.Errors))
+	p50 := report.OK(GroupProduct, LabelsP50, load.Ms(res.P50), "ms").Against("", peer.EtcdPutP50)
+	p99 := report.OK(GroupProduct, LabelsP99, load.Ms(res.P99), "ms").Against("", peer.EtcdPutP99)
+	p50.LowerIsBetter, p99.LowerIsBetter = true, true
+	return []report.Measurement{ops, p50, p99}, nil
+}
+
+func runS3(ctx context.Context, e *Env) ([]report.Measurement, error) {
+	ci, err := e.Cluster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ci.S3Endpoint == "" {
+		return nil, Skip("the cluster has no S3 endpoint")
+	}
+	if err := probe(ctx, ci.S3Endpoint); err != nil {
+		return nil, Skip("S3 gateway not answering: " + err.Error())
+	}
+	ms, err := s3load.Measure(ctx, s3load.Target{Endpoint: ci.S3Endpoint, AccessKey: ci.AccessKey, SecretKey: ci.SecretKey},
+		s3load.Config{Clients: e.Profile.Clients, Duration: e.Profile.LoadDuration / 2}, GroupProduct, S3Prefix)
+	for i := range ms {
+		suffix := ms[i].Name[len(S3Prefix):]
+		ms[i].Peer = peer.MinioPrefix + suffix
+		switch suffix {
+		case ".put4MiB":
+			ms[i].Ceiling = ceiling.DiskWrite2
+		case ".get4MiB":
+			ms[i].Ceiling = ceiling.DiskRead
+		case ".put4KiB":
+			ms[i].Ceiling = ceiling.DiskSyncIOPS
+		}
+	}
+	return ms, err
+}
+
+// probe checks that something answers HTTP at url (any status).
+func probe(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
