@@ -45,6 +45,7 @@ type Node struct {
 	closers   []func() error // run in reverse order by Close
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	profileMu sync.Mutex // one CPU profile at a time (handleCPUProfile)
 }
 
 // New starts a node. It returns once every listener is bound and gossip has
@@ -142,6 +143,7 @@ func (n *Node) startRPC() error {
 	n.rpc = peer.NewServer(pc)
 	n.rpc.ServeShards(n.shards)
 	n.rpc.Handle("/internal/meta", n.handleMetaForward)
+	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
 	cc := peer.DefaultClientConfig()
 	cc.Secret, cc.Logger, cc.Clock = n.cfg.Secret, n.log.With("component", "rpc-client"), n.clock
 	n.rpcCli = peer.NewClient(cc)
