@@ -61,6 +61,8 @@ func registerProduct(r *Registry) {
 		rows: []report.Measurement{row("product.smallfiles.upload", "files/s", ceiling.DiskSyncIOPS, "", false)}})
 	r.Register(Figure{Name: "product.labels", Group: GroupProduct, Unit: "ops/s",
 		Doc: "label set (unconditional move), 16 clients: ops/s, p50, p99 vs etcd Put 256 B", Run: runLabels})
+	r.Register(Figure{Name: "product.shardstore", Group: GroupProduct, Unit: "MB/s",
+		Doc: "node-local shard store (Pebble, sstable ingestion) 256 KiB synced puts, 16/64 writers, write amplification", Run: runShardStore})
 	r.Register(Figure{Name: "product.chunk", Group: GroupProduct, Unit: "MB/s",
 		Doc: "node chunk API (client.PutChunk/GetChunk) 4 MiB, 16 clients", Run: runChunk})
 	r.Register(Figure{Name: "product.s3", Group: GroupProduct, Unit: "MB/s",
