@@ -62,12 +62,13 @@ func (e *Env) openCluster(ctx context.Context) (*ClusterInfo, error) {
 		}
 	}
 	ci := &ClusterInfo{Endpoints: cl.APIURLs(), AccessKey: cl.Secrets.AccessKey, SecretKey: cl.Secrets.SecretKey,
-		ConfigPath: cl.ClientConfigPath(), Local: true}
+		ConfigPath: cl.ClientConfigPath(), Local: true, ClusterSecret: cl.Secrets.ClusterSecret}
 	if len(cl.Nodes) > 0 {
 		ci.S3Endpoint = cl.Nodes[0].S3URL()
 	}
 	for _, n := range cl.Nodes {
 		ci.NodePIDs = append(ci.NodePIDs, n.PID())
+		ci.RPCAddrs = append(ci.RPCAddrs, n.RPCAddr())
 	}
 	return ci, nil
 }

@@ -42,6 +42,10 @@ type ClusterInfo struct {
 	ConfigPath           string // client.yaml
 	Local                bool
 	NodePIDs             []int // local clusters only (memory figures)
+	// RPCAddrs and ClusterSecret reach the nodes' signed internal port
+	// (local clusters only: CPU profiles).
+	RPCAddrs      []string
+	ClusterSecret string
 }
 
 func newEnv(cfg Config, work string) *Env {

@@ -88,12 +88,29 @@ func runChunk(ctx context.Context, e *Env) ([]report.Measurement, error) {
 	l := &chunkLoad{c: c, bufs: map[int][]byte{}}
 	d := max(2*time.Second, e.Profile.LoadDuration/2)
 	var out []report.Measurement
+	// Where the cores go: a CPU profile of node 1 during the put load.
+	profDone := make(chan string, 1)
+	go func() {
+		pd := max(time.Second, d/2)
+		select {
+		case <-time.After(d / 4):
+		case <-ctx.Done():
+		}
+		top, err := profileNode(ctx, e, 0, pd)
+		if err != nil {
+			top = "profile unavailable: " + err.Error()
+		}
+		profDone <- top
+	}()
 	res, err := load.Run(ctx, load.Config{Clients: e.Profile.Clients, Duration: d, Warmup: 1}, l.put)
 	if err != nil {
 		return nil, fmt.Errorf("suite: chunk put: %w", err)
 	}
-	out = append(out, chunkMeasurement(ChunkPut4MiB, res).Against(ceiling.DiskWrite2, "").
-		WithNotes("every chunk is written (k+m)/k times across the nodes, all on this one disk"))
+	top := <-profDone
+	pm := chunkMeasurement(ChunkPut4MiB, res).Against(ceiling.DiskWrite2, "").
+		WithNotes("every chunk is written (k+m)/k times across the nodes, all on this one disk; node1 CPU (flat%): " + top)
+	pm.Extra["node1_cpu_top"] = top
+	out = append(out, pm)
 	res, err = load.Run(ctx, load.Config{Clients: e.Profile.Clients, Duration: d}, l.get)
 	if err != nil {
 		return out, fmt.Errorf("suite: chunk get: %w", err)
