@@ -125,10 +125,10 @@ func TestBundleCLIScenarios(t *testing.T) {
 	}
 	mustCLI(t, c, "bundle", "update", "--repo", "data", "--bundle", id2, "--destination", dst)
 	sub := map[string]string{}
-	for _, p := range []string{"one", "big", "big/chunk"} {
+	for _, p := range []string{"one", "big/chunk"} {
 		sub[p] = want[p]
 	}
-	compareTrees(t, sub, treeDigest(t, dst))
+	compareTrees(t, sub, nonDirs(treeDigest(t, dst)))
 
 	// JSON output on listings.
 	if out := mustCLI(t, c, "bundle", "list", "--repo", "data", "--output", "json"); !strings.HasPrefix(strings.TrimSpace(out), "[") {

@@ -171,3 +171,14 @@ func bundleID(t *testing.T, out string) string {
 	t.Fatalf("no bundle id in %q", out)
 	return ""
 }
+
+// nonDirs keeps files and symlinks.
+func nonDirs(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if !strings.HasPrefix(v, "dir ") {
+			out[k] = v
+		}
+	}
+	return out
+}
