@@ -79,5 +79,6 @@ func (a *app) bundleCmd() *cobra.Command {
 	list.Flags().String("repo", "", "repo name (required)")
 	addFormatFlag(list, fmtBundle)
 	cmd.AddCommand(get, list)
+	a.addBundleDataCmds(cmd)
 	return cmd
 }

@@ -1,0 +1,195 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/manifest"
+)
+
+// maxKnown bounds the set of chunk IDs an upload remembers as stored; past
+// it the set is reset (a forgotten ID is only asked about again).
+const maxKnown = 1 << 20
+
+// sender is the chunk half of an upload: it chunks streams, asks HasChunks in
+// batches, and hands missing chunks to a pool of put workers. Chunk data held
+// anywhere in the pipeline is bounded by mem.
+type sender struct {
+	cfg   Config
+	st    retrying
+	mem   *budget
+	puts  chan putJob
+	wg    sync.WaitGroup
+	fail  *firstErr
+	track *tracker
+
+	mu    sync.Mutex
+	known map[chunk.ID]struct{}
+}
+
+type putJob struct {
+	id   chunk.ID
+	data []byte
+}
+
+// newSender starts cfg.Concurrency put workers; ctx must be cancelled by
+// fail on the first error. Call wait to stop them.
+func newSender(ctx context.Context, cfg Config, st retrying, fail *firstErr, t *tracker) *sender {
+	s := &sender{cfg: cfg, st: st, mem: newBudget(cfg.MaxInFlight), puts: make(chan putJob),
+		fail: fail, track: t, known: map[chunk.ID]struct{}{}}
+	for range cfg.Concurrency {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for j := range s.puts {
+				if ctx.Err() == nil {
+					if _, err := s.st.PutChunk(ctx, j.data); err != nil {
+						s.fail.set(err)
+					} else {
+						s.track.chunksNew.Add(1)
+						s.track.bytesNew.Add(int64(len(j.data)))
+					}
+				}
+				s.mem.release(int64(len(j.data)))
+			}
+		}()
+	}
+	return s
+}
+
+// wait stops the put workers after every queued chunk was handled.
+func (s *sender) wait() {
+	close(s.puts)
+	s.wg.Wait()
+}
+
+// markKnown records id; it reports false if id was already known.
+func (s *sender) markKnown(id chunk.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.known[id]; ok {
+		return false
+	}
+	if len(s.known) >= maxKnown {
+		clear(s.known)
+	}
+	s.known[id] = struct{}{}
+	return true
+}
+
+func (s *sender) isKnown(id chunk.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.known[id]
+	return ok
+}
+
+// send chunks r and queues every chunk the store lacks. It returns the
+// file's chunk list. Errors reading r wrap ErrSourceFile.
+func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.ChunkRef, error) {
+	var refs []manifest.ChunkRef
+	var pend []putJob
+	err := s.chunks(r, func(c chunk.Chunk) error {
+		refs = append(refs, manifest.ChunkRef{ID: c.ID, Size: uint32(len(c.Data))})
+		s.track.bytes.Add(int64(len(c.Data)))
+		if s.isKnown(c.ID) {
+			return nil
+		}
+		n := int64(len(c.Data))
+		if !s.mem.tryAcquire(n) {
+			if err := s.flush(ctx, &pend); err != nil {
+				return err
+			}
+			if err := s.mem.acquire(ctx, n); err != nil {
+				return err
+			}
+		}
+		pend = append(pend, putJob{id: c.ID, data: bytes.Clone(c.Data)})
+		if len(pend) >= s.cfg.HasBatch {
+			return s.flush(ctx, &pend)
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.flush(ctx, &pend)
+	}
+	for _, j := range pend { // only on error
+		s.mem.release(int64(len(j.data)))
+	}
+	if err != nil && !errors.Is(err, ErrSourceFile) && ctx.Err() == nil {
+		err = fmt.Errorf("transfer: upload %q: %w", rel, err)
+	}
+	return refs, err
+}
+
+// flush asks which pending chunks are missing and queues those.
+func (s *sender) flush(ctx context.Context, pend *[]putJob) error {
+	if len(*pend) == 0 {
+		return nil
+	}
+	ids := make([]chunk.ID, len(*pend))
+	for i, j := range *pend {
+		ids[i] = j.id
+	}
+	has, err := s.st.HasChunks(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, j := range *pend {
+		fresh := s.markKnown(j.id)
+		if has[i] || !fresh {
+			s.mem.release(int64(len(j.data)))
+			(*pend)[i].data = nil
+			continue
+		}
+		select {
+		case s.puts <- j:
+		case <-ctx.Done():
+			for _, k := range (*pend)[i:] {
+				s.mem.release(int64(len(k.data)))
+			}
+			*pend = (*pend)[:0]
+			return ctx.Err()
+		}
+		(*pend)[i].data = nil
+	}
+	*pend = (*pend)[:0]
+	return nil
+}
+
+// chunks cuts r into content-defined chunks. Short streams (<= chunker Min)
+// are one chunk and skip the chunker's 2×Max buffer.
+func (s *sender) chunks(r io.Reader, fn func(chunk.Chunk) error) error {
+	head := make([]byte, s.cfg.Chunker.Min+1)
+	n, err := io.ReadFull(r, head)
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		if n == 0 {
+			return nil
+		}
+		return fn(chunk.Chunk{Data: head[:n], ID: chunk.Sum(head[:n])})
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrSourceFile, err)
+	}
+	ch, err := chunk.NewChunker(io.MultiReader(bytes.NewReader(head), r), s.cfg.Chunker)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := ch.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrSourceFile, err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+}
