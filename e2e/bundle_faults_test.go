@@ -60,9 +60,9 @@ func storedShardBytes(t *testing.T, c *localcluster.Cluster) int64 {
 func TestBundleDedup(t *testing.T) {
 	c := startCluster(t, 3, 3, "2+1") // shards are 1.5x user bytes
 	src := filepath.Join(t.TempDir(), "src")
-	writeRandom(t, filepath.Join(src, "big.bin"), 40<<20, 11, 0o644)
+	writeSeeded(t, filepath.Join(src, "big.bin"), 40<<20, 11, 0o644)
 	for i := 0; i < 20; i++ {
-		writeRandom(t, filepath.Join(src, "small", strconv.Itoa(i)), 64<<10, uint64(100+i), 0o644)
+		writeSeeded(t, filepath.Join(src, "small", strconv.Itoa(i)), 64<<10, uint64(100+i), 0o644)
 	}
 	mustCLI(t, c, "repo", "create", "--repo", "dd", "--description", "dedup")
 	mustCLI(t, c, "repo", "create", "--repo", "other", "--description", "dedup across repos")
@@ -114,7 +114,7 @@ func startCLI(t *testing.T, c *localcluster.Cluster, args ...string) (*exec.Cmd,
 func bigTree(t *testing.T, dir string, files, size int) {
 	t.Helper()
 	for i := 0; i < files; i++ {
-		writeRandom(t, filepath.Join(dir, "part", strconv.Itoa(i)+".bin"), size, uint64(1000+i), 0o644)
+		writeSeeded(t, filepath.Join(dir, "part", strconv.Itoa(i)+".bin"), size, uint64(1000+i), 0o644)
 	}
 }
 

@@ -15,11 +15,11 @@ import (
 	"time"
 )
 
-// chunkMax is the chunker's maximum chunk size (chunk.DefaultChunkerConfig().Max).
-const chunkMax = 4 << 20
+// edgeChunkMax is the chunker's maximum chunk size (chunk.DefaultChunkerConfig().Max).
+const edgeChunkMax = 4 << 20
 
-// writeRandom writes n pseudo-random bytes (seeded) to path with mode.
-func writeRandom(t *testing.T, path string, n int, seed uint64, mode os.FileMode) {
+// writeSeeded writes n pseudo-random bytes (seeded) to path with mode.
+func writeSeeded(t *testing.T, path string, n int, seed uint64, mode os.FileMode) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -48,17 +48,17 @@ func makeEdgeTree(t *testing.T, dir string) {
 		{"empty", 0, 0o644},
 		{"one", 1, 0o600},
 		{"kib.bin", 1 << 10, 0o644},
-		{"big/chunk-minus-1", chunkMax - 1, 0o644},
-		{"big/chunk", chunkMax, 0o444},
-		{"big/chunk-plus-1", chunkMax + 1, 0o644},
-		{"big/three-chunks", 3 * chunkMax, 0o755},
+		{"big/chunk-minus-1", edgeChunkMax - 1, 0o644},
+		{"big/chunk", edgeChunkMax, 0o444},
+		{"big/chunk-plus-1", edgeChunkMax + 1, 0o644},
+		{"big/three-chunks", 3 * edgeChunkMax, 0o755},
 		{"a/b/c/d/e/f/deep.txt", 777, 0o640},
 		{"a/b/c/d/e/f/g/deeper.txt", 1 << 12, 0o644},
 		{"dir with space/ünïcode.txt", 99, 0o644},
 		{"a.txt", 10, 0o644}, // sorts before "a/" byte-wise
 	}
 	for i, f := range files {
-		writeRandom(t, filepath.Join(dir, f.path), f.size, uint64(i+1), f.mode)
+		writeSeeded(t, filepath.Join(dir, f.path), f.size, uint64(i+1), f.mode)
 	}
 	for _, d := range []string{"emptydir", "a/b/empty-nested"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {

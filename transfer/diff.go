@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -88,8 +89,13 @@ func DiffFunc(ctx context.Context, store Store, cfg Config, b model.Bundle, dir 
 			return nil
 		}
 		for ok && cur.rel < e.Path {
-			if err := fn(localOnly(cur)); err != nil {
-				return err
+			// A local directory that only parents the bundle's entries (the
+			// bundle does not list it, e.g. an upload with --files) is kept.
+			implied := cur.info.IsDir() && strings.HasPrefix(e.Path, cur.rel+"/")
+			if !implied {
+				if err := fn(localOnly(cur)); err != nil {
+					return err
+				}
 			}
 			if err := advance(); err != nil {
 				return err

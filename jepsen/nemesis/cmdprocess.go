@@ -1,0 +1,112 @@
+package nemesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// CmdProcess is a Process backed by exec.Cmd. Build returns a fresh, not yet
+// started command for the given clock offset (e.g. netns.Command(...) with
+// --test-clock-offset appended). It is what runner.ProcessCluster uses.
+type CmdProcess struct {
+	id     string
+	build  func(ctx context.Context, offset time.Duration) *exec.Cmd
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	done   chan struct{}
+	offset time.Duration
+	exits  int
+}
+
+// NewCmdProcess returns a stopped process handle.
+func NewCmdProcess(id string, build func(ctx context.Context, offset time.Duration) *exec.Cmd) *CmdProcess {
+	return &CmdProcess{id: id, build: build}
+}
+
+func (p *CmdProcess) ID() string { return p.id }
+
+// PID is the running child's PID, 0 when stopped.
+func (p *CmdProcess) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Exits counts how often the process exited (killed or crashed).
+func (p *CmdProcess) Exits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.exits
+}
+
+// Start launches the process. The command is not bound to ctx: it lives until
+// Kill, so a short ctx (one nemesis step) never kills it.
+func (p *CmdProcess) Start(_ context.Context, opts StartOptions) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		return fmt.Errorf("nemesis: %s already running (pid %d)", p.id, p.cmd.Process.Pid)
+	}
+	if opts.ClockOffset != nil {
+		p.offset = *opts.ClockOffset
+	}
+	cmd := p.build(context.Background(), p.offset)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("nemesis: start %s: %w", p.id, err)
+	}
+	done := make(chan struct{})
+	p.cmd, p.done = cmd, done
+	go func() {
+		_ = cmd.Wait()
+		p.mu.Lock()
+		if p.cmd == cmd {
+			p.cmd = nil
+		}
+		p.exits++
+		p.mu.Unlock()
+		close(done)
+	}()
+	return nil
+}
+
+// Signal sends sig to the running process.
+func (p *CmdProcess) Signal(sig syscall.Signal) error {
+	pid := p.PID()
+	if pid == 0 {
+		return fmt.Errorf("nemesis: %s not running", p.id)
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// Kill SIGKILLs the process (SIGCONT first, in case it is paused) and waits.
+func (p *CmdProcess) Kill(ctx context.Context) error {
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Process.Signal(syscall.SIGCONT)
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.Join(fmt.Errorf("nemesis: %s did not exit", p.id), ctx.Err())
+	}
+}
+
+// Done is closed when the current incarnation exits (nil when stopped).
+func (p *CmdProcess) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done
+}

@@ -1,0 +1,5 @@
+package nemesis
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }

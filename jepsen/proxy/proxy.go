@@ -1,0 +1,260 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+)
+
+// Faults are the live fault settings of a proxy.
+type Faults struct {
+	Delay     time.Duration // added to every forwarded chunk
+	Jitter    time.Duration // uniform extra delay in [0, Jitter)
+	DropProb  float64       // probability a chunk is silently discarded (corrupts the stream, like etcd's ModifyTx)
+	ResetProb float64       // probability a chunk resets the connection instead
+	Blackhole bool          // swallow all bytes; connections stay open
+	Refuse    bool          // close new connections immediately
+}
+
+// Config configures a Proxy.
+type Config struct {
+	Listen string // address to listen on, e.g. "127.0.0.1:0"
+	Target string // address to forward to
+	Seed   uint64 // randomness seed for jitter / drops
+	// Dial dials Target (default net.Dialer); use netns.Network.Dialer() to reach a namespace.
+	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
+	Logger *slog.Logger
+}
+
+// Stats counts what the proxy did.
+type Stats struct {
+	Conns, Chunks, Dropped, Resets, Swallowed uint64
+}
+
+// Proxy forwards TCP connections from Listen to Target.
+type Proxy struct {
+	cfg    Config
+	ln     net.Listener
+	mu     sync.Mutex
+	faults Faults
+	rng    *rand.Rand
+	stats  Stats
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// New starts a proxy.
+func New(ctx context.Context, cfg Config) (*Proxy, error) {
+	if cfg.Target == "" {
+		return nil, errors.New("proxy: empty target")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Dial == nil {
+		var d net.Dialer
+		cfg.Dial = d.DialContext
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen %s: %w", cfg.Listen, err)
+	}
+	p := &Proxy{cfg: cfg, ln: ln, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), conns: map[net.Conn]struct{}{}}
+	p.wg.Add(1)
+	go p.accept()
+	return p, nil
+}
+
+// Addr is the listening address clients should use.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// Set replaces the fault settings (affects live connections too).
+func (p *Proxy) Set(f Faults) {
+	p.mu.Lock()
+	p.faults = f
+	p.mu.Unlock()
+	p.cfg.Logger.Info("proxy: faults", "addr", p.Addr(), "target", p.cfg.Target, "faults", fmt.Sprintf("%+v", f))
+}
+
+// Faults returns the current settings.
+func (p *Proxy) Faults() Faults {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faults
+}
+
+// Stats returns counters.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// ResetConns closes every live connection (e.g. when a blackhole starts, to
+// make established streams feel it like a real partition would).
+func (p *Proxy) ResetConns() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
+
+// Close stops accepting and closes all connections.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	err := p.ln.Close()
+	p.ResetConns()
+	p.wg.Wait()
+	return err
+}
+
+func (p *Proxy) track(c net.Conn, add bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if add {
+		if p.closed {
+			return false
+		}
+		p.conns[c] = struct{}{}
+	} else {
+		delete(p.conns, c)
+	}
+	return true
+}
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.serve(c)
+		}()
+	}
+}
+
+func (p *Proxy) serve(in net.Conn) {
+	defer in.Close()
+	if p.Faults().Refuse || !p.track(in, true) {
+		return
+	}
+	defer p.track(in, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	out, err := p.cfg.Dial(ctx, "tcp", p.cfg.Target)
+	cancel()
+	if err != nil {
+		p.cfg.Logger.Debug("proxy: dial target", "target", p.cfg.Target, "err", err)
+		return
+	}
+	defer out.Close()
+	if !p.track(out, true) {
+		return
+	}
+	defer p.track(out, false)
+	p.mu.Lock()
+	p.stats.Conns++
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { p.pipe(out, in); done <- struct{}{} }()
+	go func() { p.pipe(in, out); done <- struct{}{} }()
+	<-done
+	_ = in.Close()
+	_ = out.Close()
+	<-done
+}
+
+type chunk struct {
+	b   []byte
+	due time.Time
+}
+
+// pipe copies src→dst through a delay queue that preserves order.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	q := make(chan chunk, 1024)
+	go func() {
+		defer close(q)
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				c, act := p.decide(buf[:n])
+				switch act {
+				case actReset:
+					_ = src.Close()
+					_ = dst.Close()
+					return
+				case actForward:
+					q <- c
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range q {
+		if d := time.Until(c.due); d > 0 {
+			time.Sleep(d)
+		}
+		if _, err := dst.Write(c.b); err != nil {
+			_ = src.Close()
+			for range q {
+			}
+			return
+		}
+	}
+	if tc, ok := dst.(interface{ CloseWrite() error }); ok {
+		_ = tc.CloseWrite()
+	}
+}
+
+type action int
+
+const (
+	actForward action = iota
+	actDrop
+	actReset
+)
+
+func (p *Proxy) decide(b []byte) (chunk, action) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.faults
+	p.stats.Chunks++
+	switch {
+	case f.Blackhole:
+		p.stats.Swallowed++
+		return chunk{}, actDrop
+	case f.ResetProb > 0 && p.rng.Float64() < f.ResetProb:
+		p.stats.Resets++
+		return chunk{}, actReset
+	case f.DropProb > 0 && p.rng.Float64() < f.DropProb:
+		p.stats.Dropped++
+		return chunk{}, actDrop
+	}
+	d := f.Delay
+	if f.Jitter > 0 {
+		d += time.Duration(p.rng.Int64N(int64(f.Jitter)))
+	}
+	return chunk{b: append([]byte(nil), b...), due: time.Now().Add(d)}, actForward
+}
+
+var _ io.Closer = (*Proxy)(nil)

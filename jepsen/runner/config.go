@@ -1,0 +1,121 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/datamon-io/datamon/jepsen/netns"
+)
+
+// Config configures one run.
+type Config struct {
+	Name       string        // scenario name (default "scenario")
+	Nodes      int           // default 5
+	Duration   time.Duration // workload phase (default 60s)
+	Seed       uint64        // drives the nemesis timeline and clients (default: time-based)
+	Mode       netns.Mode    // auto (default), netns, loopback
+	Nemeses    []string      // names, see NemesisNames; empty = none
+	Workloads  []string      // names registered in Registry
+	ResultsDir string        // default "jepsen/out/<name>-<seed>"
+	Clients    int           // clients per workload (default 5)
+
+	FaultEvery  time.Duration // mean gap between faults (default 6s)
+	FaultLength time.Duration // how long each fault lasts (default 4s)
+	Warmup      time.Duration // fault-free period at the start (default 3s)
+	Quiet       time.Duration // clients keep running this long after the final heal (liveness window; default 5s)
+	OpTimeout   time.Duration // client request timeout (default 1s)
+	Ports       Ports         // default 7946/7001/7002/7080/7090
+
+	// MinOKBeforeFault / MinOKAfterHeal are liveness floors (default 1 each).
+	MinOKBeforeFault, MinOKAfterHeal int
+	// MinFaults fails the run when fewer nemesis invocations succeeded (default 0).
+	MinFaults int
+
+	Cluster  ClusterFactory // required
+	Registry Registry       // workload factories by name
+	Logger   *slog.Logger
+}
+
+// DefaultConfig returns defaults for everything but Cluster and Registry.
+func DefaultConfig() Config {
+	return Config{Name: "scenario", Nodes: 5, Duration: time.Minute, Mode: netns.ModeAuto, Clients: 5,
+		FaultEvery: 6 * time.Second, FaultLength: 4 * time.Second, Warmup: 3 * time.Second,
+		Quiet: 5 * time.Second, OpTimeout: time.Second, Ports: defaultPorts, MinOKBeforeFault: 1, MinOKAfterHeal: 1}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	set := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	if c.Name == "" {
+		c.Name = d.Name
+	}
+	if c.Nodes == 0 {
+		c.Nodes = d.Nodes
+	}
+	if c.Mode == "" {
+		c.Mode = d.Mode
+	}
+	if c.Clients == 0 {
+		c.Clients = d.Clients
+	}
+	if c.Seed == 0 {
+		c.Seed = uint64(time.Now().UnixNano())
+	}
+	set(&c.Duration, d.Duration)
+	set(&c.FaultEvery, d.FaultEvery)
+	set(&c.FaultLength, d.FaultLength)
+	set(&c.Warmup, d.Warmup)
+	set(&c.Quiet, d.Quiet)
+	set(&c.OpTimeout, d.OpTimeout)
+	if c.Ports == (Ports{}) {
+		c.Ports = d.Ports
+	}
+	if c.MinOKBeforeFault == 0 {
+		c.MinOKBeforeFault = d.MinOKBeforeFault
+	}
+	if c.MinOKAfterHeal == 0 {
+		c.MinOKAfterHeal = d.MinOKAfterHeal
+	}
+	if c.ResultsDir == "" {
+		c.ResultsDir = fmt.Sprintf("jepsen/out/%s-%d", c.Name, c.Seed)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if c.Cluster == nil {
+		errs = append(errs, errors.New("runner: Cluster factory required"))
+	}
+	if len(c.Workloads) == 0 {
+		errs = append(errs, errors.New("runner: at least one workload required"))
+	}
+	for _, w := range c.Workloads {
+		if c.Registry[w] == nil {
+			errs = append(errs, fmt.Errorf("runner: unknown workload %q", w))
+		}
+	}
+	for _, n := range c.Nemeses {
+		if !knownNemesis(n) {
+			errs = append(errs, fmt.Errorf("runner: unknown nemesis %q (known: %v)", n, NemesisNames()))
+		}
+	}
+	if c.Nodes < 1 {
+		errs = append(errs, errors.New("runner: nodes < 1"))
+	}
+	if c.Warmup+c.FaultLength > c.Duration && len(c.Nemeses) > 0 {
+		errs = append(errs, fmt.Errorf("runner: duration %v too short for warmup %v + one fault %v", c.Duration, c.Warmup, c.FaultLength))
+	}
+	return errors.Join(errs...)
+}

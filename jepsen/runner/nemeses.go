@@ -1,0 +1,103 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/datamon-io/datamon/jepsen/nemesis"
+	"github.com/datamon-io/datamon/jepsen/netns"
+)
+
+var nemesisNames = []string{
+	"partition-halves", "partition-leader", "partition-one", "partition-ring", "partition-bridge",
+	"kill", "kill-leader", "pause", "pause-leader", "clock", "disk-full", "membership",
+}
+
+// NemesisNames lists the nemeses the runner can build by name. Latency/loss
+// (jepsen/proxy) and corruption need product wiring (proxied peer addresses,
+// shard paths) and are built by the lead with the nemesis package directly.
+func NemesisNames() []string { return append([]string(nil), nemesisNames...) }
+
+func knownNemesis(n string) bool { return slices.Contains(nemesisNames, n) }
+
+// targeted is a nemesis whose target is resolved just before Invoke.
+type targeted struct {
+	nemesis.Nemesis
+	pre func(ctx context.Context)
+}
+
+func (t targeted) Invoke(ctx context.Context) error {
+	t.pre(ctx)
+	return t.Nemesis.Invoke(ctx)
+}
+
+// leaderPicker picks the leader, or a random node when it is unknown.
+func leaderPicker(c Cluster, ids []string) nemesis.Picker {
+	return func(ctx context.Context, rng *rand.Rand) ([]string, error) {
+		if id, err := c.Leader(ctx); err == nil && id != "" {
+			return []string{id}, nil
+		}
+		return []string{ids[rng.IntN(len(ids))]}, nil
+	}
+}
+
+// buildNemesis constructs the named nemesis.
+func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDirs map[string]string, log *slog.Logger) (nemesis.Nemesis, error) {
+	nodes := c.Nodes()
+	procs := make([]nemesis.Process, len(nodes))
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		procs[i], ids[i] = n, n.ID()
+	}
+	pc := nemesis.ProcessConfig{Procs: procs, Seed: seed, Logger: log}
+	part := func(n string, top nemesis.Topology) (nemesis.Nemesis, error) {
+		return nemesis.NewPartition(nemesis.PartitionConfig{Network: nw, Topology: top, Name: n, Seed: seed, Logger: log})
+	}
+	switch name {
+	case "partition-halves":
+		return part(name, nemesis.Halves())
+	case "partition-one":
+		return part(name, nemesis.IsolateRandom())
+	case "partition-ring":
+		return part(name, nemesis.MajorityRing())
+	case "partition-bridge":
+		return part(name, nemesis.Bridge())
+	case "partition-leader":
+		idx := 0
+		p, err := part(name, nemesis.IsolateOne(func() int { return idx }))
+		if err != nil {
+			return nil, err
+		}
+		pick := leaderPicker(c, ids)
+		rng := rand.New(rand.NewPCG(seed, 99))
+		return targeted{p, func(ctx context.Context) {
+			got, _ := pick(ctx, rng)
+			idx = max(0, slices.Index(ids, got[0]))
+		}}, nil
+	case "kill":
+		return nemesis.NewKill(pc), nil
+	case "kill-leader":
+		pc.Pick = leaderPicker(c, ids)
+		return nemesis.NewKill(pc), nil
+	case "pause":
+		return nemesis.NewPause(pc), nil
+	case "pause-leader":
+		pc.Pick = leaderPicker(c, ids)
+		return nemesis.NewPause(pc), nil
+	case "clock":
+		return nemesis.NewClock(pc), nil
+	case "disk-full":
+		return nemesis.NewDiskFull(nemesis.DiskConfig{DataDirs: dataDirs, Seed: seed, Logger: log}), nil
+	case "membership":
+		mc, ok := c.(MembershipCluster)
+		if !ok {
+			return nil, fmt.Errorf("runner: cluster does not implement MembershipCluster")
+		}
+		return nemesis.NewMembership(nemesis.MembershipConfig{Remove: mc.RemoveNode, Add: mc.AddNode,
+			Pick: nemesis.PickRandom(ids, 1), Seed: seed, Logger: log})
+	}
+	return nil, fmt.Errorf("runner: unknown nemesis %q", name)
+}
