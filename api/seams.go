@@ -99,4 +99,7 @@ type MetaStatus struct {
 	Voters        []string `json:"voters"`
 	NonVoters     []string `json:"nonvoters"`
 	LayoutVersion uint64   `json:"layout_version"`
+	// StateHash is a hash of this node's applied metadata state: equal on
+	// every node once they have applied the same log (convergence checks).
+	StateHash string `json:"state_hash,omitempty"`
 }

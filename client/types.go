@@ -28,6 +28,7 @@ type Status struct {
 	Voters        []string `json:"voters"`
 	NonVoters     []string `json:"nonvoters"`
 	LayoutVersion uint64   `json:"layout_version"`
+	StateHash     string   `json:"state_hash,omitempty"`
 }
 
 // LabelOptions are the compare-and-set conditions of SetLabel.

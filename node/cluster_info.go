@@ -25,10 +25,15 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 	if err != nil {
 		return api.MetaStatus{}, err
 	}
+	hash, err := c.n.meta.StateHash(ctx)
+	if err != nil {
+		return api.MetaStatus{}, err
+	}
 	return api.MetaStatus{
 		NodeID: st.ID, State: st.State, LeaderID: st.Leader.ID, LeaderAddr: st.Leader.Addr,
 		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
 		Voters: st.Voters, NonVoters: st.NonVoters, LayoutVersion: st.LayoutVersion,
+		StateHash: hash,
 	}, nil
 }
 
