@@ -32,7 +32,7 @@ func (s *Server) buildRoutes() []route {
 	get, post, put, del := fasthttp.MethodGet, fasthttp.MethodPost, fasthttp.MethodPut, fasthttp.MethodDelete
 	putChunk := newRoute(put, "/v1/chunks", (*Server).putChunk)
 	putChunk.unsignedOK, putChunk.chunkBody = true, true
-	return []route{
+	return append([]route{
 		newRoute(get, "/metrics", (*Server).getMetrics),
 		newRoute(post, "/v1/contexts", (*Server).createContext),
 		newRoute(get, "/v1/contexts", (*Server).listContexts),
@@ -55,7 +55,8 @@ func (s *Server) buildRoutes() []route {
 		newRoute(get, "/v1/cluster/status", (*Server).clusterStatus),
 		newRoute(get, "/v1/cluster/members", (*Server).clusterMembers),
 		newRoute(post, "/v1/cluster/remove-node", (*Server).removeNode),
-	}
+	}, append(durabilityRoutes(), // handlers_durability.go
+		draftRoutes()...)...) // handlers_draft.go
 }
 
 // match finds the route for method and path. A path that matches some

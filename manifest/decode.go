@@ -16,9 +16,10 @@ func decodePage(b []byte) (*page, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	if hdr[0] != pageMagic || hdr[1] != pageVersion {
+	if hdr[0] != pageMagic || (hdr[1] != pageVersion && hdr[1] != pageVersionV1) {
 		return nil, fmt.Errorf("%w: magic %#x version %d", ErrCorrupt, hdr[0], hdr[1])
 	}
+	d.version = hdr[1]
 	var p *page
 	var err error
 	switch hdr[2] {
@@ -89,6 +90,9 @@ func decodeLeaf(d *decoder) (*page, error) {
 			}
 			e.Target = string(d.next(tl, "target"))
 			e.Size = int64(len(e.Target))
+		}
+		if d.version >= 2 {
+			e.Attrs = d.attrs()
 		}
 		if d.err != nil {
 			return nil, d.err

@@ -17,9 +17,11 @@
 //
 // Page format (all integers varints unless noted):
 //
-//	page   = magic(0xD7) version(1) kind(1 leaf | 2 index) body
+//	page   = magic(0xD7) version(2; 1 still decodes) kind(1 leaf | 2 index) body
 //	leaf   = count entry*                      paths strictly increasing
-//	entry  = shared suffixLen suffix type mode mtime(zigzag) typed
+//	entry  = shared suffixLen suffix type mode mtime(zigzag) typed attrs
+//	attrs  = count (keyLen key valueLen value)*  keys increasing (version 2 only;
+//	         version-1 entries have no attrs section)
 //	         (path = previous path[:shared] + suffix; first entry shared = 0)
 //	typed  = File: nchunks (id[32] size)*  | Symlink: len target | Dir: -
 //	index  = level(>=1) count ref*              ranges strictly increasing, disjoint

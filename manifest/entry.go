@@ -55,6 +55,9 @@ type Entry struct {
 	MTime  int64  // unix nanoseconds
 	Target string // symlink target, stored verbatim (may be absolute or contain "..")
 	Chunks []ChunkRef
+	// Attrs are free-form attributes (page version 2; see attrs.go), e.g.
+	// S3 ETag / content type / user metadata. Limits: MaxAttrs etc.
+	Attrs map[string]string
 }
 
 // ChunkPutter stores a chunk and returns its ID (BLAKE3 of data). It may
@@ -103,6 +106,9 @@ func validateEntry(e *Entry) error {
 	}
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %q: %s", ErrBadEntry, e.Path, fmt.Sprintf(format, args...))
+	}
+	if err := validateAttrs(e.Attrs); err != nil {
+		return bad("%v", err)
 	}
 	switch e.Type {
 	case File:

@@ -8,10 +8,12 @@ import (
 )
 
 const (
-	pageMagic   = 0xD7
-	pageVersion = 1
-	kindLeaf    = 1
-	kindIndex   = 2
+	pageMagic = 0xD7
+	// pageVersion is written; version 1 (no entry attrs) still decodes.
+	pageVersion   = 2
+	pageVersionV1 = 1
+	kindLeaf      = 1
+	kindIndex     = 2
 	// MaxLevel bounds tree height (a fan-out of at least 2 keeps real trees far below it).
 	MaxLevel = 40
 	// minimum encoded sizes, used to bound counts before allocating
@@ -77,6 +79,11 @@ func appendPath(b []byte, prev, p string) []byte {
 
 // appendEntry encodes e (already validated) after prev in the same page.
 func appendEntry(b []byte, prev string, e *Entry) []byte {
+	return appendAttrs(appendEntryV1(b, prev, e), e.Attrs)
+}
+
+// appendEntryV1 is the version-1 entry encoding (no attrs).
+func appendEntryV1(b []byte, prev string, e *Entry) []byte {
 	b = appendPath(b, prev, e.Path)
 	b = append(b, byte(e.Type))
 	b = binary.AppendUvarint(b, uint64(e.Mode))
@@ -119,9 +126,10 @@ func pageHeader(level, count int) []byte {
 // decoder reads varints and byte strings with bounds checks; the first
 // failure sticks and later reads return zero values.
 type decoder struct {
-	b   []byte
-	off int
-	err error
+	b       []byte
+	off     int
+	err     error
+	version byte
 }
 
 func (d *decoder) fail(what string) {

@@ -44,6 +44,12 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 	case opRetireLayouts:
 		return tx.retireLayouts(c.UpTo)
 	}
+	if isDraftOp(c.Op) { // S3 draft / multipart ops (draft_fsm.go)
+		return tx.execDraft(c.Op, c.Draft)
+	}
+	if out, ok, err := tx.execDurability(c); ok {
+		return out, err
+	}
 	return nil, fmt.Errorf("%w: unknown op %q", ErrBadCommand, c.Op)
 }
 
@@ -116,10 +122,14 @@ func (tx *txn) deleteRepo(ref repoRef) ([]byte, error) {
 		bundlesPrefix(ref.Context, ref.Name),
 		labelsPrefix(ref.Context, ref.Name),
 		repoHistoryPrefix(ref.Context, ref.Name),
+		draftPrefix(ref.Context, ref.Name), // S3 draft, uploads, parts (draft_fsm.go)
+		uploadsPrefix(ref.Context, ref.Name),
+		repoPartsPrefix(ref.Context, ref.Name),
 	} {
 		_ = tx.b.DeleteRange(p, prefixEnd(p), nil)
 	}
 	_ = tx.b.Delete(repoKey(ref.Context, ref.Name), nil)
+	_ = tx.b.Delete(draftSummaryKey(ref.Context, ref.Name), nil) // S3 draft summary
 	return nil, nil
 }
 

@@ -31,6 +31,9 @@ var knownOps = map[string]bool{
 	opInit: true, opCreateContext: true, opCreateRepo: true, opDeleteRepo: true,
 	opCommitBundle: true, opSetLabel: true, opPutAccessKey: true, opLayoutAdd: true,
 	opLayoutRemove: true, opSetPolicy: true, opRetireLayouts: true,
+	opLayoutCapacity: true, opSetRepairRate: true, opRebalanceDone: true, // durability.go
+	opDraftPut: true, opDraftDelete: true, opDraftDiscard: true, opDraftCommit: true, // S3 drafts (draft_fsm.go)
+	opUploadCreate: true, opUploadPart: true, opUploadComplete: true, opUploadAbort: true,
 }
 
 // repoRef names a repo.
@@ -56,6 +59,8 @@ type command struct {
 	Nodes   []layout.Node    `json:"nodes,omitempty"`
 	NodeID  string           `json:"node,omitempty"`
 	UpTo    uint64           `json:"up_to,omitempty"`
+	Draft   *draftCmd        `json:"draft,omitempty"` // S3 draft / multipart ops (draft_fsm.go)
+	Dur     *durabilityCmd   `json:"dur,omitempty"`   // durability.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -110,6 +115,11 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Policy == nil
 	case opLayoutRemove:
 		missing = c.NodeID == ""
+	case opLayoutCapacity, opSetRepairRate, opRebalanceDone:
+		missing = c.Dur == nil
+	case opDraftPut, opDraftDelete, opDraftDiscard, opDraftCommit, // S3 drafts (draft_fsm.go)
+		opUploadCreate, opUploadPart, opUploadComplete, opUploadAbort:
+		missing = !c.Draft.complete(c.Op)
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)

@@ -1,0 +1,118 @@
+package s3backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/model"
+	"github.com/datamon-io/datamon/raftmeta"
+)
+
+// repoDescription is the description of repos created through S3.
+const repoDescription = "created through S3"
+
+// ListBuckets implements gateway.Backend: the repos id can read, in every
+// context, by canonical bucket name. Ref aliases are not listed.
+func (b *Backend) ListBuckets(ctx context.Context, id gateway.Identity) ([]gateway.BucketInfo, error) {
+	cs, err := b.meta.ListContexts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []gateway.BucketInfo{}
+	for _, c := range cs {
+		rs, err := b.meta.ListRepos(ctx, c.Name)
+		if errors.Is(err, model.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if allowed(id, r.Context, r.Name, model.PermRead) {
+				out = append(out, gateway.BucketInfo{Name: BucketName(Ref{Context: r.Context, Repo: r.Name}), Created: r.Timestamp})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// CreateBucket implements gateway.Backend: a repo (admin needed).
+func (b *Backend) CreateBucket(ctx context.Context, id gateway.Identity, bucket string) error {
+	r, err := ParseBucket(bucket)
+	if err != nil {
+		return fmt.Errorf("%w: %w", gateway.ErrInvalidBucketName, err)
+	}
+	if r.ReadOnly() {
+		return fmt.Errorf("%w: %s names a read-only ref alias", gateway.ErrAccessDenied, bucket)
+	}
+	if !allowed(id, r.Context, r.Repo, model.PermAdmin) {
+		return fmt.Errorf("%w: admin on %s/%s", gateway.ErrAccessDenied, r.Context, r.Repo)
+	}
+	_, err = b.meta.CreateRepo(ctx, model.Repo{Context: r.Context, Name: r.Repo, Description: repoDescription,
+		Contributor: model.Contributor{Name: id.Name, Email: id.Email}})
+	switch {
+	case errors.Is(err, model.ErrExists):
+		return fmt.Errorf("%w: %w", gateway.ErrBucketExists, err)
+	case errors.Is(err, model.ErrNotFound): // the context
+		return fmt.Errorf("%w: %w", gateway.ErrInvalidBucketName, err)
+	}
+	return mapErr(err, gateway.ErrNoSuchBucket)
+}
+
+// DeleteBucket implements gateway.Backend: deletes a repo without bundles
+// and without draft objects (admin needed). Not atomic with writes racing it.
+func (b *Backend) DeleteBucket(ctx context.Context, id gateway.Identity, bucket string) error {
+	t, err := b.resolve(ctx, id, bucket, model.PermAdmin)
+	if err != nil {
+		return err
+	}
+	if t.ReadOnly() {
+		return fmt.Errorf("%w: %s is a read-only ref alias", gateway.ErrAccessDenied, bucket)
+	}
+	_, err = b.meta.LatestBundle(ctx, t.Context, t.Repo)
+	if err == nil {
+		return fmt.Errorf("%w: %s/%s has bundles", gateway.ErrBucketNotEmpty, t.Context, t.Repo)
+	}
+	if !errors.Is(err, model.ErrNotFound) {
+		return err
+	}
+	s, err := b.meta.DraftSummary(ctx, t.Context, t.Repo)
+	if err != nil {
+		return mapErr(err, gateway.ErrNoSuchBucket)
+	}
+	if s.Objects > 0 {
+		return fmt.Errorf("%w: %s/%s has %d draft objects", gateway.ErrBucketNotEmpty, t.Context, t.Repo, s.Objects)
+	}
+	return mapErr(b.meta.DeleteRepo(ctx, t.Context, t.Repo), gateway.ErrNoSuchBucket)
+}
+
+// HeadBucket implements gateway.Backend.
+func (b *Backend) HeadBucket(ctx context.Context, id gateway.Identity, bucket string) error {
+	_, err := b.resolve(ctx, id, bucket, model.PermRead)
+	return err
+}
+
+// LookupKey implements gateway.Keys (stale read of the access key).
+func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gateway.Identity, error) {
+	k, err := b.meta.GetAccessKey(raftmeta.WithStale(ctx), accessKey)
+	if err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrAccessDenied, err)
+		}
+		return "", gateway.Identity{}, err
+	}
+	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, Name: k.Contributor.Name, Email: k.Contributor.Email}
+	if len(k.Grants) > 0 {
+		id.Grants = make(map[string]string, len(k.Grants))
+		for scope, p := range k.Grants {
+			if p > model.PermNone && p <= model.PermAdmin {
+				id.Grants[scope] = permName(p)
+			}
+		}
+	}
+	return k.Secret, id, nil
+}

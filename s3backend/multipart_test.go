@@ -1,0 +1,146 @@
+package s3backend
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/datamon-io/datamon/gateway"
+)
+
+func TestMultipartCompleteAbortAndErrors(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	e.mkBucket("mp")
+	ctx, id := e.ctx, e.root
+	meta := gateway.PutMeta{ContentType: "application/x-tar", UserMeta: map[string]string{"owner": "me"}}
+	up, err := e.b.CreateMultipartUpload(ctx, id, "mp", "big.tar", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := [][]byte{data(1, 9000), data(2, 8192), data(3, 100)}
+	var listed []gateway.Part
+	for i, p := range parts {
+		// Upload part 2 twice: the second upload replaces the first.
+		if i == 1 {
+			if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 2, bytes.NewReader(data(9, 9000)), 9000, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pi, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, i+1, bytes.NewReader(p), int64(len(p)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, gateway.Part{Number: pi.Number, ETag: `"` + pi.ETag + `"`})
+	}
+	if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 10001, bytes.NewReader(nil), 0, nil); !errors.Is(err, gateway.ErrInvalidArgument) {
+		t.Fatalf("part 10001: %v", err)
+	}
+	if _, err := e.b.UploadPart(ctx, id, "mp", "other", up, 1, bytes.NewReader(nil), 0, nil); !errors.Is(err, gateway.ErrNoSuchUpload) {
+		t.Fatalf("wrong key: %v", err)
+	}
+	ps, trunc, err := e.b.ListParts(ctx, id, "mp", "big.tar", up, 0, 2)
+	if err != nil || len(ps) != 2 || !trunc || ps[1].Size != 8192 {
+		t.Fatalf("list parts: %+v %v %v", ps, trunc, err)
+	}
+	ups, err := e.b.ListMultipartUploads(ctx, id, "mp", "big")
+	if err != nil || len(ups) != 1 || ups[0].UploadID != up {
+		t.Fatalf("uploads: %+v %v", ups, err)
+	}
+	for _, bad := range []struct {
+		parts []gateway.Part
+		want  error
+	}{
+		{[]gateway.Part{listed[1], listed[0]}, gateway.ErrInvalidPartOrder},
+		{[]gateway.Part{listed[0], {Number: 2, ETag: "0123"}}, gateway.ErrInvalidPart},
+		{[]gateway.Part{listed[0], {Number: 5, ETag: listed[1].ETag}}, gateway.ErrInvalidPart},
+		{[]gateway.Part{listed[0], listed[2], {Number: 4, ETag: listed[2].ETag}}, gateway.ErrInvalidPart},
+		{[]gateway.Part{listed[2], {Number: 4}}, gateway.ErrInvalidPart},
+	} {
+		if _, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, bad.parts); !errors.Is(err, bad.want) {
+			t.Fatalf("complete %+v: %v, want %v", bad.parts, err, bad.want)
+		}
+	}
+	// Part 3 (100 bytes) is fine last, too small in the middle.
+	up2, _ := e.b.CreateMultipartUpload(ctx, id, "mp", "small", gateway.PutMeta{})
+	var small []gateway.Part
+	for n := 1; n <= 2; n++ {
+		pi, err := e.b.UploadPart(ctx, id, "mp", "small", up2, n, bytes.NewReader(parts[2]), 100, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		small = append(small, gateway.Part{Number: n, ETag: pi.ETag})
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "small", up2, small); !errors.Is(err, gateway.ErrEntityTooSmall) {
+		t.Fatalf("small middle part: %v", err)
+	}
+	if _, err := e.b.HeadObject(ctx, id, "mp", "big.tar"); !errors.Is(err, gateway.ErrNoSuchKey) {
+		t.Fatalf("visible before complete: %v", err)
+	}
+	oi, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := md5.New()
+	var whole []byte
+	for _, p := range parts {
+		s := md5.Sum(p)
+		md.Write(s[:])
+		whole = append(whole, p...)
+	}
+	if want := fmt.Sprintf("%s-3", hex.EncodeToString(md.Sum(nil))); oi.ETag != want || oi.Size != int64(len(whole)) {
+		t.Fatalf("complete: %+v want etag %s", oi, want)
+	}
+	got, info, err := e.get("mp", "big.tar", nil)
+	if err != nil || !bytes.Equal(got, whole) || info.ContentType != "application/x-tar" || info.UserMeta["owner"] != "me" {
+		t.Fatalf("get: %d bytes %+v %v", len(got), info, err)
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, listed); !errors.Is(err, gateway.ErrNoSuchUpload) {
+		t.Fatalf("complete twice: %v", err)
+	}
+	// Abort, then the upload is gone.
+	if err := e.b.AbortMultipartUpload(ctx, id, "mp", "small", up2); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.b.ListParts(ctx, id, "mp", "small", up2, 0, 10); !errors.Is(err, gateway.ErrNoSuchUpload) {
+		t.Fatalf("list parts after abort: %v", err)
+	}
+	if ups, _ := e.b.ListMultipartUploads(ctx, id, "mp", ""); len(ups) != 0 {
+		t.Fatalf("uploads left: %+v", ups)
+	}
+}
+
+func TestUploadPartCopyReusesInnerChunks(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	e.mkBucket("pc")
+	src := data(5, 30000)
+	e.put("pc", "src", src)
+	up, err := e.b.CreateMultipartUpload(e.ctx, e.root, "pc", "dst", gateway.PutMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.chunks.puts.Load()
+	p1, err := e.b.UploadPartCopy(e.ctx, e.root, "pc", "dst", up, 1, "pc", "src", &gateway.Range{Start: 1000, Length: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.chunks.puts.Load() - before; n > 2 {
+		t.Fatalf("part copy stored %d chunks (only the 2 edges expected)", n)
+	}
+	p2, err := e.b.UploadPartCopy(e.ctx, e.root, "pc", "dst", up, 2, "pc", "src", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := md5.Sum(src[1000:21000]); p1.ETag != hex.EncodeToString(s[:]) {
+		t.Fatalf("part 1 etag %s", p1.ETag)
+	}
+	if _, err := e.b.CompleteMultipartUpload(e.ctx, e.root, "pc", "dst", up, []gateway.Part{p1, p2}); err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]byte(nil), src[1000:21000]...), src...)
+	if got := e.mustGet("pc", "dst"); !bytes.Equal(got, want) {
+		t.Fatalf("dst: %d bytes, want %d", len(got), len(want))
+	}
+}

@@ -1,0 +1,129 @@
+package s3backend
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/raftmeta"
+)
+
+// stored is the result of streaming a body into the chunk service.
+type stored struct {
+	chunks []raftmeta.DraftChunk
+	size   int64
+	md5    []byte
+}
+
+func (s stored) etag() string { return hex.EncodeToString(s.md5) }
+
+// countingReader hashes and counts what passes through.
+type countingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.h.Write(p[:n])
+	return n, err
+}
+
+// storeBody cuts exactly size bytes of body into chunks and stores them,
+// at most cfg.PutParallelism in flight, computing MD5 and size on the way.
+// It returns only when every chunk is acknowledged; ErrIncompleteBody if
+// body ends early, ErrBadDigest if contentMD5 (when set) differs.
+func (b *Backend) storeBody(ctx context.Context, body io.Reader, size int64, contentMD5 []byte) (stored, error) {
+	if size < 0 {
+		return stored{}, fmt.Errorf("%w: negative size", gateway.ErrInvalidArgument)
+	}
+	cr := &countingReader{r: io.LimitReader(body, size), h: md5.New()}
+	ch, err := chunk.NewChunker(cr, b.cfg.Chunker)
+	if err != nil {
+		return stored{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		firstEr error
+		out     []raftmeta.DraftChunk
+		sem     = make(chan struct{}, b.cfg.PutParallelism)
+	)
+	setErr := func(err error) {
+		mu.Lock()
+		if firstEr == nil {
+			firstEr = err
+			cancel()
+		}
+		mu.Unlock()
+	}
+	for {
+		c, err := ch.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			setErr(fmt.Errorf("s3backend: read body: %w", err))
+			break
+		}
+		out = append(out, raftmeta.DraftChunk{ID: c.ID, Size: uint32(len(c.Data))})
+		data := bytes.Clone(c.Data)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			setErr(ctx.Err())
+			break
+		}
+		wg.Add(1)
+		go func(id chunk.ID, data []byte) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := b.putChunk(ctx, id, data); err != nil {
+				setErr(err)
+			}
+		}(c.ID, data)
+	}
+	wg.Wait()
+	if firstEr != nil {
+		return stored{}, firstEr
+	}
+	if cr.n < size {
+		return stored{}, fmt.Errorf("%w: got %d of %d bytes", gateway.ErrIncompleteBody, cr.n, size)
+	}
+	s := stored{chunks: out, size: cr.n, md5: cr.h.Sum(nil)}
+	if len(contentMD5) > 0 && !bytes.Equal(contentMD5, s.md5) {
+		return stored{}, fmt.Errorf("%w: Content-MD5 %x, body %x", gateway.ErrBadDigest, contentMD5, s.md5)
+	}
+	return s, nil
+}
+
+// putChunk stores one chunk, skipping the upload when the cluster has it.
+func (b *Backend) putChunk(ctx context.Context, id chunk.ID, data []byte) error {
+	if b.cfg.HasThreshold >= 0 && len(data) >= b.cfg.HasThreshold {
+		if has, err := b.chunks.Has(ctx, []chunk.ID{id}); err == nil && len(has) == 1 && has[0] {
+			return nil
+		}
+	}
+	got, err := b.chunks.Put(ctx, data)
+	if err != nil {
+		return fmt.Errorf("s3backend: put chunk %s: %w", id, err)
+	}
+	if got != id {
+		return fmt.Errorf("s3backend: chunk service stored %s as %s", id, got)
+	}
+	return nil
+}
