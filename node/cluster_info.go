@@ -4,10 +4,15 @@ import (
 	"context"
 
 	"github.com/datamon-io/datamon/api"
+	"github.com/datamon-io/datamon/s3backend"
 )
 
-// clusterInfo adapts gossip, raftmeta status and service counters to api.Cluster.
-type clusterInfo struct{ n *Node }
+// clusterInfo adapts gossip, raftmeta status and service counters to
+// api.Cluster; the embedded S3 backend serves the draft routes (api.Drafts).
+type clusterInfo struct {
+	n *Node
+	*s3backend.Backend
+}
 
 func (c clusterInfo) Members() []api.MemberInfo {
 	var out []api.MemberInfo

@@ -32,6 +32,8 @@ type Config struct {
 	APIAddr    string `yaml:"api_addr"`
 	S3Addr     string `yaml:"s3_addr"`
 	Advertise  string `yaml:"advertise"`
+	// S3Domains enable virtual-host-style S3 addressing (bucket.<domain>).
+	S3Domains []string `yaml:"s3_domains"`
 
 	// Join lists gossip addresses of existing members.
 	Join []string `yaml:"join"`

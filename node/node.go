@@ -17,11 +17,14 @@ import (
 
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/cas"
+	"github.com/datamon-io/datamon/durability"
+	"github.com/datamon-io/datamon/gateway"
 	"github.com/datamon-io/datamon/membership"
 	"github.com/datamon-io/datamon/model"
 	"github.com/datamon-io/datamon/peer"
 	"github.com/datamon-io/datamon/raftlog"
 	"github.com/datamon-io/datamon/raftmeta"
+	"github.com/datamon-io/datamon/s3backend"
 	"github.com/datamon-io/datamon/shard"
 )
 
@@ -39,6 +42,8 @@ type Node struct {
 	logs    *raftlog.Store
 	meta    *raftmeta.Meta
 	chunks  *cas.Service
+	s3      *s3backend.Backend
+	gw      *gateway.Server
 	api     *fasthttp.Server
 
 	listeners []net.Listener
@@ -85,7 +90,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.startChunks(); err != nil {
 		return nil, err
 	}
-	if err := n.startAPI(); err != nil {
+	dur, err := n.startDurability()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.startAPI(dur); err != nil {
 		return nil, err
 	}
 	n.log.Info("node started", "site", cfg.Site, "api", cfg.advertised(cfg.APIAddr),
@@ -281,7 +290,7 @@ func (n *Node) startChunks() error {
 	return nil
 }
 
-func (n *Node) startAPI() error {
+func (n *Node) startAPI(dur *durability.Service) error {
 	ln, err := n.listen(n.cfg.APIAddr)
 	if err != nil {
 		return err
@@ -296,7 +305,7 @@ func (n *Node) startAPI() error {
 			errors.Is(err, cas.ErrUnavailable) || errors.Is(err, cas.ErrInsufficientShards) ||
 			errors.Is(err, cas.ErrNoLayout) || errors.Is(err, cas.ErrClosed)
 	}
-	srv := api.New(acfg, n.meta, n.chunks, clusterInfo{n})
+	srv := api.New(acfg, n.meta, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
 	n.goServe("api", func() error { return n.api.Serve(ln) })

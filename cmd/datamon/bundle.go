@@ -80,5 +80,6 @@ func (a *app) bundleCmd() *cobra.Command {
 	addFormatFlag(list, fmtBundle)
 	cmd.AddCommand(get, list)
 	a.addBundleDataCmds(cmd)
+	cmd.AddCommand(newBundleCommitCmd(a), newBundleDiscardCmd(a))
 	return cmd
 }
