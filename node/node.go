@@ -90,6 +90,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.startChunks(); err != nil {
 		return nil, err
 	}
+	if err := n.startS3(); err != nil {
+		return nil, err
+	}
 	dur, err := n.startDurability()
 	if err != nil {
 		return nil, err
@@ -287,6 +290,38 @@ func (n *Node) startChunks() error {
 	}
 	n.chunks = c
 	n.onClose(c.Close)
+	return nil
+}
+
+// startS3 builds the S3 backend (repos as buckets, drafts in Raft) and, when
+// an S3 address is configured, serves the gateway on it.
+func (n *Node) startS3() error {
+	b, err := s3backend.New(s3backend.Config{Logger: n.log.With("component", "s3backend")}, n.meta, n.chunks)
+	if err != nil {
+		return fmt.Errorf("node: s3 backend: %w", err)
+	}
+	n.s3 = b
+	if n.cfg.S3Addr == "" {
+		return nil
+	}
+	ln, err := n.listen(n.cfg.S3Addr)
+	if err != nil {
+		return err
+	}
+	gcfg := gateway.DefaultConfig()
+	gcfg.Logger, gcfg.Clock = n.log.With("component", "s3"), n.clock
+	gcfg.Domains = n.cfg.S3Domains
+	gw, err := gateway.New(gcfg, b, b)
+	if err != nil {
+		return fmt.Errorf("node: s3 gateway: %w", err)
+	}
+	n.gw = gw
+	n.goServe("s3", func() error { return gw.Serve(ln) })
+	n.onClose(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return gw.Shutdown(ctx)
+	})
 	return nil
 }
 
