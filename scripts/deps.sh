@@ -9,10 +9,20 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 # command -> Debian package
 declare -A pkgs=(
   [git]=git
+  [fusermount3]=fuse3
+  [aws]=awscli
+  [s3cmd]=s3cmd
+  [rclone]=rclone
+  [curl]=curl
 )
 for c in "${!pkgs[@]}"; do
   have_cmd "$c" || need+=("${pkgs[$c]}")
 done
+# gateway client tests: aws cli v2 from Debian (a pyenv/pip "aws" may be v1) and boto3
+[ -x /usr/bin/aws ] || need+=(awscli)
+/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
+# header -> Debian package (FUSE builds: make build uses -tags fuse3)
+[ -f /usr/include/fuse3/fuse.h ] || need+=(libfuse3-dev)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && have_cmd apt-get; then

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+)
+
+func FuzzParseRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-0", "bytes=-10", "bytes=5-", "bytes=1-2,4-5", "bytes=9-3", "bytes=-0", "items=1-2", "bytes=18446744073709551615-"} {
+		f.Add(s, int64(100))
+	}
+	f.Fuzz(func(t *testing.T, h string, size int64) {
+		if size < 0 {
+			size = -size
+		}
+		r, err := ParseRange(h, size)
+		if err != nil {
+			if r != nil {
+				t.Fatal("range with error")
+			}
+			return
+		}
+		if r != nil && (r.Start < 0 || r.Length <= 0 || r.Start+r.Length > size) {
+			t.Fatalf("range %+v out of object of %d bytes (%q)", *r, size, h)
+		}
+	})
+}
+
+func FuzzValidKey(f *testing.F) {
+	for _, s := range []string{"a", "a/b", "../x", "a/./b", "/lead", "a\x00b", strings.Repeat("k", 1025), "dir/", "a//b", "..."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, k string) {
+		if ValidKey(k) != nil {
+			return
+		}
+		if k == "" || len(k) > MaxKeyLen || strings.Contains(k, "\x00") || k[0] == '/' {
+			t.Fatalf("accepted %q", k)
+		}
+		for _, seg := range strings.Split(k, "/") {
+			if seg == "." || seg == ".." {
+				t.Fatalf("accepted dot segment in %q", k)
+			}
+		}
+	})
+}
+
+func FuzzValidBucketName(f *testing.F) {
+	for _, s := range []string{"abc", "my.bucket-1", "192.168.1.1", "a..b", "-ab", "AB", "xn--abc", "ab"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b string) {
+		if ValidBucketName(b) != nil {
+			return
+		}
+		if len(b) < 3 || len(b) > 63 || strings.ContainsAny(b, "/_ ABCDEFGHIJKLMNOPQRSTUVWXYZ") || strings.Contains(b, "..") {
+			t.Fatalf("accepted %q", b)
+		}
+	})
+}
+
+func FuzzParseCompleteMultipartUpload(f *testing.F) {
+	f.Add([]byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"abc"</ETag></Part></CompleteMultipartUpload>`))
+	f.Add([]byte(`<CompleteMultipartUpload><Part><PartNumber>0</PartNumber></Part></CompleteMultipartUpload>`))
+	f.Add([]byte(`<x/>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parts, err := ParseCompleteMultipartUpload(b)
+		if err != nil {
+			return
+		}
+		if len(parts) == 0 || len(parts) > MaxPartNumber {
+			t.Fatalf("%d parts", len(parts))
+		}
+		for _, p := range parts {
+			if p.Number < 1 || p.Number > MaxPartNumber || strings.HasPrefix(p.ETag, `"`) {
+				t.Fatalf("bad part %+v", p)
+			}
+		}
+	})
+}
+
+func FuzzParseDeleteObjects(f *testing.F) {
+	f.Add([]byte(`<Delete><Quiet>true</Quiet><Object><Key>a</Key></Object><Object><Key>b/c</Key></Object></Delete>`))
+	f.Add([]byte(`<Delete><Object><Key>a</Key><VersionId>v1</VersionId></Object></Delete>`))
+	f.Add([]byte(`<Delete></Delete>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := ParseDeleteObjects(b)
+		if err != nil {
+			return
+		}
+		if len(d.Keys) == 0 || len(d.Keys) > MaxDeleteObjects {
+			t.Fatalf("%d keys", len(d.Keys))
+		}
+	})
+}

@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"strconv"
+
+	"github.com/datamon-io/datamon/gateway/sigv4"
+)
+
+type xmlObject struct {
+	Key          string    `xml:"Key"`
+	LastModified string    `xml:"LastModified"`
+	ETag         string    `xml:"ETag"`
+	Size         int64     `xml:"Size"`
+	StorageClass string    `xml:"StorageClass"`
+	Owner        *xmlOwner `xml:"Owner,omitempty"`
+}
+
+type xmlPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+type listBucketResult struct {
+	XMLName               xml.Name    `xml:"ListBucketResult"`
+	NS                    string      `xml:"xmlns,attr"`
+	Name                  string      `xml:"Name"`
+	Prefix                string      `xml:"Prefix"`
+	Marker                *string     `xml:"Marker,omitempty"`
+	NextMarker            string      `xml:"NextMarker,omitempty"`
+	ContinuationToken     string      `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string      `xml:"NextContinuationToken,omitempty"`
+	StartAfter            string      `xml:"StartAfter,omitempty"`
+	KeyCount              *int        `xml:"KeyCount,omitempty"`
+	MaxKeys               int         `xml:"MaxKeys"`
+	Delimiter             string      `xml:"Delimiter,omitempty"`
+	EncodingType          string      `xml:"EncodingType,omitempty"`
+	IsTruncated           bool        `xml:"IsTruncated"`
+	Contents              []xmlObject `xml:"Contents"`
+	CommonPrefixes        []xmlPrefix `xml:"CommonPrefixes"`
+}
+
+// maxKeys parses max-keys / max-parts / max-uploads: default and clamp 1000.
+func maxKeys(v string) (int, error) {
+	if v == "" {
+		return 1000, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errf(400, "InvalidArgument", "max-keys must be a non-negative integer")
+	}
+	return min(n, 1000), nil
+}
+
+// encodeToken makes an opaque continuation token of the last key.
+func encodeToken(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
+
+func decodeToken(t string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(t)
+	if err != nil {
+		return "", errf(400, "InvalidArgument", "The continuation token provided is incorrect")
+	}
+	return string(b), nil
+}
+
+func (r *req) listObjects(v2 bool) error {
+	q := r.query
+	enc := q.Get("encoding-type")
+	if enc != "" && enc != "url" {
+		return errf(400, "InvalidArgument", "Invalid Encoding Method specified in Request")
+	}
+	n, err := maxKeys(q.Get("max-keys"))
+	if err != nil {
+		return err
+	}
+	lq := ListQuery{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: n, FetchOwner: q.Get("fetch-owner") == "true"}
+	e := func(s string) string {
+		if enc == "url" {
+			return sigv4.URIEncode(s, true)
+		}
+		return s
+	}
+	out := listBucketResult{NS: s3NS, Name: r.bucket, Prefix: e(lq.Prefix), MaxKeys: n, Delimiter: e(lq.Delimiter), EncodingType: enc}
+	if v2 {
+		lq.After = q.Get("start-after")
+		out.StartAfter = e(lq.After)
+		if t := q.Get("continuation-token"); t != "" {
+			k, err := decodeToken(t)
+			if err != nil {
+				return err
+			}
+			lq.After = max(lq.After, k)
+			out.ContinuationToken = t
+		}
+	} else {
+		lq.After = q.Get("marker")
+		m := e(lq.After)
+		out.Marker = &m
+		lq.FetchOwner = true
+	}
+	var res ListResult
+	if n > 0 {
+		if res, err = r.s.backend.ListObjects(r.ctx(), r.auth.id, r.bucket, lq); err != nil {
+			return err
+		}
+	} else if err := r.s.backend.HeadBucket(r.ctx(), r.auth.id, r.bucket); err != nil {
+		return err
+	}
+	own := r.owner()
+	for _, o := range res.Objects {
+		x := xmlObject{Key: e(o.Key), LastModified: isoTime(o.LastModified), ETag: quote(o.ETag), Size: o.Size, StorageClass: "STANDARD"}
+		if lq.FetchOwner {
+			x.Owner = &own
+		}
+		out.Contents = append(out.Contents, x)
+	}
+	for _, p := range res.CommonPrefixes {
+		out.CommonPrefixes = append(out.CommonPrefixes, xmlPrefix{Prefix: e(p)})
+	}
+	out.IsTruncated = res.IsTruncated
+	if v2 {
+		kc := len(out.Contents) + len(out.CommonPrefixes)
+		out.KeyCount = &kc
+		if res.IsTruncated {
+			out.NextContinuationToken = encodeToken(res.Next)
+		}
+	} else if res.IsTruncated && lq.Delimiter != "" {
+		out.NextMarker = e(res.Next)
+	}
+	return r.writeXML(out)
+}
