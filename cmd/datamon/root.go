@@ -76,6 +76,8 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	cluster := &cobra.Command{Use: "cluster", Short: "cluster status and membership"}
 	cluster.AddCommand(newClusterLocalCmd())
 	a.addClusterCmds(cluster)
+	cluster.AddCommand(newClusterDurabilityCmds(a)...)
+	root.AddCommand(newGCCmd(a))
 	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd())
 	return root
 }

@@ -1,0 +1,169 @@
+package durability
+
+import (
+	"bytes"
+	"context"
+	"sort"
+
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/layout"
+	"github.com/datamon-io/datamon/shard"
+)
+
+// maxRefs bounds the bundles remembered per chunk for the lost-chunk list.
+const maxRefs = 3
+
+// FsckOptions configures a check.
+type FsckOptions struct {
+	Scope
+	// Verify reads every in-place shard (checksum-verified) instead of
+	// trusting the owners' indexes.
+	Verify bool `json:"verify"`
+}
+
+// LostChunk is a chunk with fewer than K reachable shards.
+type LostChunk struct {
+	ID      string   `json:"id"`
+	Shards  int      `json:"shards"`  // shards found anywhere
+	Bundles []string `json:"bundles"` // some bundles referencing it (context/repo/id)
+}
+
+// FsckReport classifies every chunk of every live bundle in scope.
+type FsckReport struct {
+	LayoutVersion uint64      `json:"layout_version"`
+	Policy        string      `json:"policy"`
+	Bundles       int         `json:"bundles"`
+	Chunks        int         `json:"chunks"`
+	Healthy       int         `json:"healthy"`   // all K+M shards at their owners
+	Misplaced     int         `json:"misplaced"` // all K+M shards exist, some not at their owners
+	Degraded      int         `json:"degraded"`  // at least K, fewer than K+M shards
+	Lost          int         `json:"lost"`      // fewer than K shards
+	LostChunks    []LostChunk `json:"lost_chunks,omitempty"`
+	Unreadable    []string    `json:"unreadable_bundles,omitempty"` // manifests that could not be read whole
+}
+
+// OK reports whether nothing is lost.
+func (r FsckReport) OK() bool { return r.Lost == 0 && len(r.Unreadable) == 0 }
+
+// Fsck checks that every chunk of every live bundle in scope (manifest pages
+// and file chunks) has all K+M shards, healthy and where the current layout
+// places them.
+func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
+	var rep FsckReport
+	ls := s.topo.Layouts()
+	if len(ls) == 0 {
+		return rep, ErrNoLayout
+	}
+	cur := ls[0]
+	rep.LayoutVersion, rep.Policy = cur.Version, cur.Policy.String()
+	refs := map[chunk.ID][]string{}
+	w := &liveWalker{s: s,
+		visit: func(b string, id chunk.ID) {
+			r := refs[id]
+			if len(r) < maxRefs && (len(r) == 0 || r[len(r)-1] != b) {
+				refs[id] = append(r, b)
+			}
+		},
+		unreadable: func(b string, err error) error {
+			rep.Unreadable = append(rep.Unreadable, b+": "+err.Error())
+			return nil
+		},
+	}
+	if err := w.run(ctx, o.Scope); err != nil {
+		return rep, err
+	}
+	rep.Bundles = w.bundles
+	ids := make([]chunk.ID, 0, len(refs))
+	for id := range refs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
+	pl := newPlacers(cur)
+	for start := 0; start < len(ids); start += s.cfg.BatchChunks {
+		batch := ids[start:min(start+s.cfg.BatchChunks, len(ids))]
+		inPlace, elsewhere := s.fsckBatch(ctx, pl, cur.Policy, batch, o.Verify)
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		total := cur.Policy.Total()
+		for ci, id := range batch {
+			rep.Chunks++
+			switch n := inPlace[ci] + elsewhere[ci]; {
+			case inPlace[ci] == total:
+				rep.Healthy++
+			case n >= total:
+				rep.Misplaced++
+			case n >= cur.Policy.K:
+				rep.Degraded++
+			default:
+				rep.Lost++
+				rep.LostChunks = append(rep.LostChunks, LostChunk{ID: id.String(), Shards: n, Bundles: refs[id]})
+			}
+		}
+	}
+	return rep, nil
+}
+
+// fsckBatch counts, per chunk, the shards present at their owners and the
+// missing ones found on some other node.
+func (s *Service) fsckBatch(ctx context.Context, pl *placers, pol layout.Policy, ids []chunk.ID, verify bool) (inPlace, elsewhere []int) {
+	inPlace, elsewhere = make([]int, len(ids)), make([]int, len(ids))
+	owners := make([][]layout.NodeID, len(ids))
+	state := make([][]presence, len(ids))
+	q := newPresenceQuery()
+	for ci, id := range ids {
+		o, err := pl.owners(id, pol)
+		if err != nil {
+			continue
+		}
+		owners[ci], state[ci] = o, make([]presence, len(o))
+		for i, n := range o {
+			q.add(n, shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
+		}
+	}
+	s.runPresence(ctx, q, func(ci, i int, p presence) { state[ci][i] = p })
+	if verify {
+		for ci, id := range ids {
+			for i, p := range state[ci] {
+				if p != present {
+					continue
+				}
+				cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+				_, err := s.io.GetShard(cctx, owners[ci][i], shard.Key{Chunk: id, Index: uint8(i)})
+				cancel()
+				if err != nil {
+					state[ci][i] = absent
+				}
+			}
+		}
+	}
+	// Missing shards: ask every other node whether it holds them.
+	found := make([]map[int]bool, len(ids))
+	q2 := newPresenceQuery()
+	nodes := s.dataNodes()
+	for ci, id := range ids {
+		for i, p := range state[ci] {
+			if p == present {
+				inPlace[ci]++
+				continue
+			}
+			for _, n := range nodes {
+				if n != owners[ci][i] {
+					q2.add(n, shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
+				}
+			}
+		}
+	}
+	s.runPresence(ctx, q2, func(ci, i int, p presence) {
+		if p == present {
+			if found[ci] == nil {
+				found[ci] = map[int]bool{}
+			}
+			found[ci][i] = true
+		}
+	})
+	for ci := range ids {
+		elsewhere[ci] = len(found[ci])
+	}
+	return inPlace, elsewhere
+}
