@@ -122,10 +122,11 @@ func fuseStartMount(t *testing.T, c *localcluster.Cluster, dir string, args ...s
 	return m
 }
 
-// unmount runs fusermount3 -u and waits for the process to exit.
-func (m *fuseMountProc) unmount(t *testing.T, timeout time.Duration) error {
+// unmount runs fusermount3 -u (plus flags, e.g. -z) and waits for the
+// process to exit.
+func (m *fuseMountProc) unmount(t *testing.T, timeout time.Duration, flags ...string) error {
 	t.Helper()
-	if out, err := exec.Command("fusermount3", "-u", m.dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("fusermount3", append(append([]string{"-u"}, flags...), m.dir)...).CombinedOutput(); err != nil {
 		t.Fatalf("fusermount3 -u %s: %v: %s", m.dir, err, out)
 	}
 	select {

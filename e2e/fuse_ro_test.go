@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -133,5 +136,33 @@ func TestFuseReadOnly(t *testing.T) {
 	}
 	if !strings.Contains(m.stderr.String(), "mounted bundle "+b.ID) {
 		t.Errorf("stderr: %s", m.stderr)
+	}
+
+	// --daemonize: prints the PID once the mount is live; unmounting ends it.
+	r2 := cli(t, c, "bundle", "mount", "--repo", "fusero", "--bundle", b.ID, "--mount", mnt, "--daemonize")
+	pid, err := strconv.Atoi(strings.TrimSpace(r2.Stdout))
+	if r2.Code != 0 || err != nil || pid <= 1 {
+		t.Fatalf("daemonize: exit %d stdout %q stderr %s", r2.Code, r2.Stdout, r2.Stderr)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("fusermount3", "-u", "-z", mnt).Run()
+		if pid > 1 { // never -1: that would signal every process
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	if !fuseMounted(mnt) {
+		t.Fatal("daemonized mount not live when the parent exited")
+	}
+	if got, err := os.ReadFile(filepath.Join(mnt, "big/chunk")); err != nil || fmt.Sprint(len(got)) != fmt.Sprint(fuseChunkMax) {
+		t.Errorf("read through daemonized mount: %d bytes, %v", len(got), err)
+	}
+	if out, err := exec.Command("fusermount3", "-u", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("unmount daemonized: %v %s", err, out)
+	}
+	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+		if i > 300 {
+			t.Fatalf("daemonized mount process %d still alive 30s after unmount", pid)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

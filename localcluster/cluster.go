@@ -178,8 +178,8 @@ func (c *Cluster) Kill(i int) error {
 func (c *Cluster) Restart(i int) error { return c.Nodes[i].start(c.cfg.Binary) }
 
 // Pause stops node i with SIGSTOP; Resume continues it.
-func (c *Cluster) Pause(i int) error  { return c.Nodes[i].signal(syscall.SIGSTOP) }
-func (c *Cluster) Resume(i int) error { return c.Nodes[i].signal(syscall.SIGCONT) }
+func (c *Cluster) Pause(i int) error  { return c.Nodes[i].signal(sigStop) }
+func (c *Cluster) Resume(i int) error { return c.Nodes[i].signal(sigCont) }
 
 // Terminate stops node i gracefully (SIGTERM, SIGKILL after 15 s).
 func (c *Cluster) Terminate(i int) error {
@@ -187,7 +187,7 @@ func (c *Cluster) Terminate(i int) error {
 	if !n.Running() {
 		return nil
 	}
-	_ = n.signal(syscall.SIGCONT)
+	_ = n.signal(sigCont)
 	_ = n.signal(syscall.SIGTERM)
 	if n.wait(15 * time.Second) {
 		return nil

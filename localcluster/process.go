@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -80,7 +79,7 @@ func (n *Node) start(binary string) error {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group: a Ctrl-C on the terminal reaches the supervisor only,
 	// which then stops the nodes in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ownProcessGroup()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("localcluster: start %s: %w", n.ID, err)
@@ -94,7 +93,7 @@ func (n *Node) start(binary string) error {
 	return nil
 }
 
-func (n *Node) signal(sig syscall.Signal) error {
+func (n *Node) signal(sig os.Signal) error {
 	if !n.Running() {
 		return fmt.Errorf("localcluster: node %s is not running", n.ID)
 	}

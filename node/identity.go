@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // identity is what a node writes once in its data dir so that a restart keeps
@@ -80,13 +79,4 @@ func writeIdentity(path string, id identity) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// diskCapacity is the size of the filesystem holding dir, the default placement weight.
-func diskCapacity(dir string) uint64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 1 << 40
-	}
-	return st.Blocks * uint64(st.Bsize)
 }

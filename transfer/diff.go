@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/manifest"
@@ -179,7 +178,7 @@ func compare(cfg Config, dir string, it walkItem, e manifest.Entry) (DiffEntry, 
 
 // localHash is ContentHash of a local file, chunked like an upload.
 func localHash(cfg Config, abs string) (string, error) {
-	f, err := os.OpenFile(abs, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(abs, os.O_RDONLY|oNoFollow, 0)
 	if err != nil {
 		return "", err
 	}

@@ -10,9 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"golang.org/x/sys/unix"
 
 	"github.com/datamon-io/datamon/manifest"
 )
@@ -139,14 +137,3 @@ func (d *destDir) tempName(native string) string {
 
 func nativePath(rel string) string { return filepath.FromSlash(rel) }
 
-// lchtimes sets the mtime (and atime) of rel itself, not of what a symlink
-// there points to; the parent directory is opened through the root.
-func (d *destDir) lchtimes(native string, t time.Time) error {
-	dir, err := d.root.Open(filepath.Dir(native))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	ts := unix.NsecToTimespec(t.UnixNano())
-	return unix.UtimesNanoAt(int(dir.Fd()), filepath.Base(native), []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW)
-}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/manifest"
@@ -232,7 +231,7 @@ func uploadEntry(ctx context.Context, snd *sender, opt UploadOptions, it walkIte
 	switch fi.Mode().Type() {
 	case 0:
 		e.Type = manifest.File
-		f, err := os.OpenFile(abs, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		f, err := os.OpenFile(abs, os.O_RDONLY|oNoFollow, 0)
 		if err == nil {
 			e.Chunks, err = snd.send(ctx, it.rel, f)
 			_ = f.Close()

@@ -80,6 +80,6 @@ func (a *app) bundleCmd() *cobra.Command {
 	addFormatFlag(list, fmtBundle)
 	cmd.AddCommand(get, list)
 	a.addBundleDataCmds(cmd)
-	cmd.AddCommand(newBundleCommitCmd(a), newBundleDiscardCmd(a))
+	cmd.AddCommand(newBundleCommitCmd(a), newBundleDiscardCmd(a), newBundleMountCmd(a))
 	return cmd
 }

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package fusefs
+
+import "syscall"
+
+var errNotDir error = syscall.ENOTDIR

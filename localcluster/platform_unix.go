@@ -1,0 +1,12 @@
+//go:build unix
+
+package localcluster
+
+import "syscall"
+
+// Pause and resume signals.
+var sigStop, sigCont = syscall.SIGSTOP, syscall.SIGCONT
+
+// ownProcessGroup puts a node in its own process group: a Ctrl-C on the
+// terminal reaches the supervisor only, which then stops the nodes in order.
+func ownProcessGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
