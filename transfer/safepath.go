@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-
 	"github.com/datamon-io/datamon/manifest"
 )
 
@@ -136,4 +135,3 @@ func (d *destDir) tempName(native string) string {
 }
 
 func nativePath(rel string) string { return filepath.FromSlash(rel) }
-
