@@ -92,6 +92,7 @@ flags given on the command line win.`,
 	f.StringVar(&cfg.RaftAddr, "raft", cfg.RaftAddr, "Raft bind address")
 	f.StringVar(&cfg.APIAddr, "api", cfg.APIAddr, "public HTTP API bind address")
 	f.StringVar(&cfg.S3Addr, "s3", cfg.S3Addr, "S3 gateway bind address (empty disables)")
+	f.StringSliceVar(&cfg.S3Domains, "s3-domain", nil, "enable virtual-host-style S3 addressing for bucket.<domain> (repeatable)")
 	f.StringVar(&cfg.Advertise, "advertise", "", "host other nodes use to reach this one (when binding 0.0.0.0)")
 	f.StringVar(&join, "join", "", "comma-separated gossip addresses of existing members")
 	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "the first N server nodes seen by gossip form the Raft group")
