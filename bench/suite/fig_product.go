@@ -50,15 +50,10 @@ func registerPlaceholder(r *Registry, group string, p placeholder) {
 }
 
 func registerProduct(r *Registry) {
-	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.bundle", doc: "bundle upload/download of the mixed set; re-upload after 1 % change",
-		rows: []report.Measurement{
-			row("product.bundle.upload", "MB/s", ceiling.DiskWrite2, peer.ResticBackup, false),
-			row("product.bundle.reupload-1pct", "s", "", peer.ResticRebackup, true),
-			row("product.bundle.reupload-1pct.stored", "× changed bytes", "", peer.ResticRebackupAdded, true),
-			row("product.bundle.download", "MB/s", ceiling.DiskRead, peer.ResticRestore, false),
-		}})
-	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.smallfiles", doc: "upload of the small-files set (100k × 1–4 KiB full, 5k quick)",
-		rows: []report.Measurement{row("product.smallfiles.upload", "files/s", ceiling.DiskSyncIOPS, "", false)}})
+	r.Register(Figure{Name: "product.bundle", Group: GroupProduct, Unit: "MB/s",
+		Doc: "bundle upload/download of the mixed set; re-upload after 1 % change", Run: runBundle})
+	r.Register(Figure{Name: "product.smallfiles", Group: GroupProduct, Unit: "files/s",
+		Doc: "upload of the small-files set (100k × 1–4 KiB full, 5k quick)", Run: runSmallFiles})
 	r.Register(Figure{Name: "product.labels", Group: GroupProduct, Unit: "ops/s",
 		Doc: "label set (unconditional move), 16 clients: ops/s, p50, p99 vs etcd Put 256 B", Run: runLabels})
 	r.Register(Figure{Name: "product.shardstore", Group: GroupProduct, Unit: "MB/s",
