@@ -14,6 +14,9 @@ import (
 // repoDescription is the description of repos created through S3.
 const repoDescription = "created through S3"
 
+// contextDescription is the description of contexts created through S3.
+const contextDescription = "created through S3 (dotted bucket name)"
+
 // ListBuckets implements gateway.Backend: the repos id can read, in every
 // context, by canonical bucket name. Ref aliases are not listed.
 func (b *Backend) ListBuckets(ctx context.Context, id gateway.Identity) ([]gateway.BucketInfo, error) {
@@ -52,8 +55,18 @@ func (b *Backend) CreateBucket(ctx context.Context, id gateway.Identity, bucket 
 	if !allowed(id, r.Context, r.Repo, model.PermAdmin) {
 		return fmt.Errorf("%w: admin on %s/%s", gateway.ErrAccessDenied, r.Context, r.Repo)
 	}
-	_, err = b.meta.CreateRepo(ctx, model.Repo{Context: r.Context, Name: r.Repo, Description: repoDescription,
-		Contributor: model.Contributor{Name: id.Name, Email: id.Email}})
+	repo := model.Repo{Context: r.Context, Name: r.Repo, Description: repoDescription,
+		Contributor: model.Contributor{Name: id.Name, Email: id.Email}}
+	_, err = b.meta.CreateRepo(ctx, repo)
+	if errors.Is(err, model.ErrNotFound) && id.Root && r.Context != model.DefaultContext {
+		// "<ctx>.<repo>" with a new context (S3 clients create dotted
+		// buckets freely): root creates the context too.
+		_, cerr := b.meta.CreateContext(ctx, model.Context{Name: r.Context, Description: contextDescription,
+			Contributor: model.Contributor{Name: id.Name, Email: id.Email}})
+		if cerr == nil || errors.Is(cerr, model.ErrExists) {
+			_, err = b.meta.CreateRepo(ctx, repo)
+		}
+	}
 	switch {
 	case errors.Is(err, model.ErrExists):
 		return fmt.Errorf("%w: %w", gateway.ErrBucketExists, err)

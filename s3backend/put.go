@@ -65,7 +65,16 @@ func (b *Backend) writeDraft(ctx context.Context, t target, e raftmeta.DraftEntr
 		}
 		out, err := b.meta.PutDraft(ctx, t.Context, t.Repo, e, cond)
 		if !errors.Is(err, raftmeta.ErrBaseMoved) {
-			return out, mapErr(err, gateway.ErrNoSuchBucket)
+			err = mapErr(err, gateway.ErrNoSuchBucket)
+			if meta.IfMatch != "" && errors.Is(err, gateway.ErrPreconditionFailed) {
+				// S3 answers If-Match on a missing key with NoSuchKey (404),
+				// not PreconditionFailed; the Raft command does not say
+				// which of the two failed, so look again.
+				if _, lerr := b.lookup(ctx, t, e.Path); errors.Is(lerr, gateway.ErrNoSuchKey) {
+					return raftmeta.DraftEntry{}, fmt.Errorf("%w: %s (If-Match)", gateway.ErrNoSuchKey, e.Path)
+				}
+			}
+			return out, err
 		}
 		lastErr = err
 	}

@@ -11,6 +11,7 @@ import (
 // Meta is what the backend needs from raftmeta.Meta.
 type Meta interface {
 	ListContexts(ctx context.Context) ([]model.Context, error)
+	CreateContext(ctx context.Context, c model.Context) (model.Context, error)
 	CreateRepo(ctx context.Context, r model.Repo) (model.Repo, error)
 	GetRepo(ctx context.Context, context, name string) (model.Repo, error)
 	ListRepos(ctx context.Context, context string) ([]model.Repo, error)

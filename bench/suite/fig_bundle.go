@@ -98,7 +98,7 @@ func runBundle(ctx context.Context, e *Env) ([]report.Measurement, error) {
 	}
 	took = time.Since(start)
 	out = append(out, report.OK(GroupProduct, BundleDownload, total/took.Seconds()/1e6, "MB/s").
-		Against(ceiling.DiskRead, peer.ResticRestore).WithNotes("into an empty directory; " + cold))
+		Against(ceiling.DiskRead, peer.ResticRestore).WithNotes("into an empty directory; "+cold))
 	_ = os.RemoveAll(ddir)
 
 	dir, _, mut, err = e.Dataset(ctx, true)

@@ -25,6 +25,7 @@ type Process interface {
 
 // ProcessConfig configures the kill, pause and clock nemeses.
 type ProcessConfig struct {
+	Name   string // journal name (default "kill", "pause" or "clock")
 	Procs  []Process
 	Pick   Picker // default PickRandom(all, 1)
 	Seed   uint64
@@ -80,6 +81,9 @@ func NewClock(cfg ProcessConfig) Nemesis { return newProc("clock", kindClock, cf
 
 func newProc(name string, k procKind, cfg ProcessConfig) *procNemesis {
 	cfg.defaults()
+	if cfg.Name != "" {
+		name = cfg.Name
+	}
 	return &procNemesis{journal: newJournal(name, cfg.Seed, cfg.Logger), cfg: cfg, kind: k}
 }
 

@@ -3,6 +3,7 @@ package netns
 import (
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strconv"
 )
@@ -21,14 +22,16 @@ const (
 type Config struct {
 	Nodes    int          // number of node namespaces / addresses (default 5)
 	Mode     Mode         // auto (default), netns or loopback
-	Prefix   string       // namespace name prefix, unique per run (default "jp<pid36>")
+	Prefix   string       // namespace name prefix, unique per run (default "jp<pid36><2 random>")
 	StateDir string       // ledger dir (default DefaultStateDir)
 	Logger   *slog.Logger // nil → discard
 }
 
-// DefaultConfig returns the defaults.
+// DefaultConfig returns the defaults. The prefix mixes in randomness: PIDs
+// repeat across PID namespaces (containers, `unshare -p`).
 func DefaultConfig() Config {
-	return Config{Nodes: 5, Mode: ModeAuto, Prefix: "jp" + strconv.FormatInt(int64(os.Getpid()), 36), StateDir: DefaultStateDir}
+	prefix := "jp" + strconv.FormatInt(int64(os.Getpid()), 36) + strconv.FormatInt(int64(36+rand.IntN(36*35)), 36)
+	return Config{Nodes: 5, Mode: ModeAuto, Prefix: prefix, StateDir: DefaultStateDir}
 }
 
 func (c Config) withDefaults() Config {

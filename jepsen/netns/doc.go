@@ -12,7 +12,8 @@
 // 127.77.X.(11+i) addresses and processes run in the root namespace.
 //
 // Every artifact (namespace, route, nft table, mount) is recorded in a ledger
-// file under StateDir keyed by the owning PID; CleanupStale removes artifacts of
-// ledgers whose owner is dead, so a crashed run never leaks state and nothing
+// file under StateDir whose owner holds an flock on a sibling lock file;
+// CleanupStale removes artifacts of ledgers whose lock is free (the owner is
+// dead, in any PID namespace), so a crashed run never leaks state and nothing
 // that is not ours is ever touched.
 package netns

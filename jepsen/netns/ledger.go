@@ -35,10 +35,17 @@ type ledgerState struct {
 
 // Ledger records every system artifact a run creates so that a later run can
 // remove them if this process dies before cleaning up. Safe for concurrent use.
+//
+// Ownership is an exclusive flock on dir/prefix.lock held for the ledger's
+// lifetime: the kernel drops it when the owner dies, whatever PID namespace
+// the owner runs in (a PID recorded inside a container or `unshare -p` means
+// nothing to a run outside it, and PIDs get reused). The PID is kept as a
+// fallback for ledgers written without a lock file.
 type Ledger struct {
 	mu   sync.Mutex
 	path string
 	st   ledgerState
+	lock *os.File
 }
 
 // NewLedger creates the ledger file dir/prefix.json owned by this process.
@@ -49,8 +56,44 @@ func NewLedger(dir, prefix string) (*Ledger, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("netns: ledger dir: %w", err)
 	}
-	l := &Ledger{path: filepath.Join(dir, prefix+".json"), st: ledgerState{PID: os.Getpid()}}
-	return l, l.save()
+	lock, err := lockFile(filepath.Join(dir, prefix+".lock"), true)
+	if err != nil {
+		return nil, fmt.Errorf("netns: ledger %s: %w", prefix, err)
+	}
+	l := &Ledger{path: filepath.Join(dir, prefix+".json"), st: ledgerState{PID: os.Getpid()}, lock: lock}
+	if err := l.save(); err != nil {
+		l.release()
+		return nil, err
+	}
+	return l, nil
+}
+
+// lockFile opens path (creating it when create) and takes an exclusive,
+// non-blocking flock on it.
+func lockFile(path string, create bool) (*os.File, error) {
+	flags := os.O_RDWR
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// release removes the lock file and drops the lock.
+func (l *Ledger) release() {
+	if l.lock == nil {
+		return
+	}
+	_ = os.Remove(l.lock.Name())
+	_ = l.lock.Close()
+	l.lock = nil
 }
 
 func (l *Ledger) save() error {
@@ -127,6 +170,7 @@ func (l *Ledger) Close() error {
 	if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	l.release()
 	return nil
 }
 
@@ -165,12 +209,26 @@ func CleanupStale(ctx context.Context, dir string, log *slog.Logger) error {
 			continue
 		}
 		var st ledgerState
-		if json.Unmarshal(b, &st) != nil || alive(st.PID) {
+		if json.Unmarshal(b, &st) != nil {
 			continue
+		}
+		lockPath := strings.TrimSuffix(p, ".json") + ".lock"
+		lock, err := lockFile(lockPath, false)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			if alive(st.PID) { // a ledger without a lock file: judge by PID
+				continue
+			}
+		case err != nil:
+			continue // the owner holds its lock: alive
 		}
 		log.Info("netns: removing stale state", "ledger", p, "pid", strconv.Itoa(st.PID))
 		errs = append(errs, removeArtifacts(ctx, st))
 		_ = os.Remove(p)
+		if lock != nil {
+			_ = os.Remove(lockPath)
+			_ = lock.Close()
+		}
 	}
 	return errors.Join(errs...)
 }

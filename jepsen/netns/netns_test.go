@@ -113,9 +113,18 @@ func TestCleanupStale(t *testing.T) {
 	if _, err := os.Stat("/run/netns/jpstale-x"); err != nil {
 		t.Fatal("live ledger was cleaned")
 	}
-	// A dead owner is cleaned.
+	// An owner whose PID means nothing here (another PID namespace) but
+	// that holds its lock is alive.
 	l.st.PID = 1 << 30
 	_ = l.save()
+	if err := CleanupStale(ctx, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("/run/netns/jpstale-x"); err != nil {
+		t.Fatal("ledger of a lock holder was cleaned")
+	}
+	// A dead owner is cleaned: its lock file stays, the kernel dropped the lock.
+	_ = l.lock.Close()
 	if err := CleanupStale(ctx, dir, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -30,13 +30,22 @@ type Config struct {
 
 	// MinOKBeforeFault / MinOKAfterHeal are liveness floors (default 1 each).
 	MinOKBeforeFault, MinOKAfterHeal int
+	// Floors overrides the liveness floors per workload name.
+	Floors map[string]Floor
 	// MinFaults fails the run when fewer nemesis invocations succeeded (default 0).
 	MinFaults int
+	// MinLeaderFaults fails the run when fewer invocations of the -leader
+	// nemeses hit the leader the Cluster reported (default 0).
+	MinLeaderFaults int
 
 	Cluster  ClusterFactory // required
 	Registry Registry       // workload factories by name
 	Logger   *slog.Logger
 }
+
+// Floor is a workload's liveness floors: minimum ok ops before the first
+// fault and between the final heal and the end of the quiet period.
+type Floor struct{ BeforeFault, AfterHeal int }
 
 // DefaultConfig returns defaults for everything but Cluster and Registry.
 func DefaultConfig() Config {

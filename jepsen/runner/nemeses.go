@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 
 	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/netns"
@@ -26,20 +27,33 @@ func knownNemesis(n string) bool { return slices.Contains(nemesisNames, n) }
 // targeted is a nemesis whose target is resolved just before Invoke.
 type targeted struct {
 	nemesis.Nemesis
-	pre func(ctx context.Context)
+	pre   func(ctx context.Context)
+	aimed *atomic.Bool // set by the leader picker: the last pick was the known leader
 }
 
 func (t targeted) Invoke(ctx context.Context) error {
-	t.pre(ctx)
+	if t.pre != nil {
+		t.pre(ctx)
+	}
 	return t.Nemesis.Invoke(ctx)
 }
 
-// leaderPicker picks the leader, or a random node when it is unknown.
-func leaderPicker(c Cluster, ids []string) nemesis.Picker {
+// AimedAtLeader reports whether the last Invoke targeted the known leader
+// (false when the leader was unknown and a random node was picked).
+func (t targeted) AimedAtLeader() bool { return t.aimed != nil && t.aimed.Load() }
+
+// leaderAimer is implemented by the leader-aimed nemeses.
+type leaderAimer interface{ AimedAtLeader() bool }
+
+// leaderPicker picks the leader, or a random node when it is unknown; aimed
+// records which happened.
+func leaderPicker(c Cluster, ids []string, aimed *atomic.Bool) nemesis.Picker {
 	return func(ctx context.Context, rng *rand.Rand) ([]string, error) {
-		if id, err := c.Leader(ctx); err == nil && id != "" {
+		if id, err := c.Leader(ctx); err == nil && slices.Contains(ids, id) {
+			aimed.Store(true)
 			return []string{id}, nil
 		}
+		aimed.Store(false)
 		return []string{ids[rng.IntN(len(ids))]}, nil
 	}
 }
@@ -71,22 +85,25 @@ func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDi
 		if err != nil {
 			return nil, err
 		}
-		pick := leaderPicker(c, ids)
+		aimed := new(atomic.Bool)
+		pick := leaderPicker(c, ids, aimed)
 		rng := rand.New(rand.NewPCG(seed, 99))
 		return targeted{p, func(ctx context.Context) {
 			got, _ := pick(ctx, rng)
 			idx = max(0, slices.Index(ids, got[0]))
-		}}, nil
+		}, aimed}, nil
 	case "kill":
 		return nemesis.NewKill(pc), nil
 	case "kill-leader":
-		pc.Pick = leaderPicker(c, ids)
-		return nemesis.NewKill(pc), nil
+		aimed := new(atomic.Bool)
+		pc.Pick, pc.Name = leaderPicker(c, ids, aimed), name
+		return targeted{Nemesis: nemesis.NewKill(pc), aimed: aimed}, nil
 	case "pause":
 		return nemesis.NewPause(pc), nil
 	case "pause-leader":
-		pc.Pick = leaderPicker(c, ids)
-		return nemesis.NewPause(pc), nil
+		aimed := new(atomic.Bool)
+		pc.Pick, pc.Name = leaderPicker(c, ids, aimed), name
+		return targeted{Nemesis: nemesis.NewPause(pc), aimed: aimed}, nil
 	case "clock":
 		return nemesis.NewClock(pc), nil
 	case "disk-full":

@@ -14,21 +14,23 @@ import (
 
 // Report is the outcome of one run (results.json).
 type Report struct {
-	Name      string                      `json:"name"`
-	Mode      string                      `json:"mode"`               // which network mode actually ran
-	ModeWhy   string                      `json:"mode_why,omitempty"` // why auto fell back to loopback
-	Seed      uint64                      `json:"seed"`
-	Nemeses   []string                    `json:"nemeses"`
-	Workloads []string                    `json:"workloads"`
-	Ops       map[string]int              `json:"ops"`    // per status, all workloads
-	Faults    int                         `json:"faults"` // nemesis invocations that succeeded
-	Results   []checker.Result            `json:"results"`
-	Errors    []string                    `json:"errors,omitempty"` // harness errors (also fail the run)
-	Valid     bool                        `json:"valid"`
-	Dir       string                      `json:"dir"`
-	Repro     string                      `json:"repro"`
-	Events    []nemesis.Event             `json:"-"`
-	Histories map[string]*history.History `json:"-"`
+	Name      string         `json:"name"`
+	Mode      string         `json:"mode"`               // which network mode actually ran
+	ModeWhy   string         `json:"mode_why,omitempty"` // why auto fell back to loopback
+	Seed      uint64         `json:"seed"`
+	Nemeses   []string       `json:"nemeses"`
+	Workloads []string       `json:"workloads"`
+	Ops       map[string]int `json:"ops"`    // per status, all workloads
+	Faults    int            `json:"faults"` // nemesis invocations that succeeded
+	// LeaderFaults counts the faults that targeted the leader the Cluster reported.
+	LeaderFaults int                         `json:"leader_faults"`
+	Results      []checker.Result            `json:"results"`
+	Errors       []string                    `json:"errors,omitempty"` // harness errors (also fail the run)
+	Valid        bool                        `json:"valid"`
+	Dir          string                      `json:"dir"`
+	Repro        string                      `json:"repro"`
+	Events       []nemesis.Event             `json:"-"`
+	Histories    map[string]*history.History `json:"-"`
 }
 
 // Line is the one-line result printed per scenario.
@@ -44,7 +46,7 @@ func (r *Report) Line() string {
 		}
 	}
 	bad = append(bad, r.Errors...)
-	s := fmt.Sprintf("%s %s mode=%s seed=%d ops=%v faults=%d", st, r.Name, r.Mode, r.Seed, r.Ops, r.Faults)
+	s := fmt.Sprintf("%s %s mode=%s seed=%d ops=%v faults=%d leader-faults=%d", st, r.Name, r.Mode, r.Seed, r.Ops, r.Faults, r.LeaderFaults)
 	if len(bad) > 0 {
 		s += " | " + strings.Join(bad, "; ") + " | results " + r.Dir + " | repro: " + r.Repro
 	}

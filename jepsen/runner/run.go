@@ -81,6 +81,10 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			return rep, fmt.Errorf("runner: workload %s: %w", name, err)
 		}
 		wls = append(wls, w)
+	}
+	// Histories start together with the timeline (after every workload's
+	// setup), so history offsets and schedule offsets share one origin.
+	for _, name := range cfg.Workloads {
 		rep.Histories[name] = history.New()
 	}
 
@@ -100,11 +104,14 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			go func() { defer wg.Done(); w.Client(wctx, p, h) }()
 		}
 	}
-	firstFault, faults, nerrs := runSchedule(nctx, Schedule(cfg), nems, start)
-	rep.Faults = faults
+	firstFault, faults, leaderFaults, nerrs := runSchedule(nctx, Schedule(cfg), nems, start)
+	rep.Faults, rep.LeaderFaults = faults, leaderFaults
 	rep.Errors = append(rep.Errors, nerrs...)
 	if faults < cfg.MinFaults {
 		rep.Errors = append(rep.Errors, fmt.Sprintf("only %d faults injected, want ≥ %d", faults, cfg.MinFaults))
+	}
+	if leaderFaults < cfg.MinLeaderFaults {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("only %d faults aimed at the known leader, want ≥ %d", leaderFaults, cfg.MinLeaderFaults))
 	}
 	<-nctx.Done()
 	for _, name := range cfg.Nemeses {
@@ -177,14 +184,15 @@ func prepareNodes(ctx context.Context, cfg Config, nw *netns.Network, cleanups *
 }
 
 // runSchedule executes the timeline until ctx ends; it returns the offset of
-// the first fault, the number of successful invocations and errors.
-func runSchedule(ctx context.Context, steps []Step, nems map[string]nemesis.Nemesis, start time.Time) (time.Duration, int, []string) {
-	first, faults := time.Duration(-1), 0
+// the first fault, the number of successful invocations, how many of them
+// targeted the known leader, and errors.
+func runSchedule(ctx context.Context, steps []Step, nems map[string]nemesis.Nemesis, start time.Time) (time.Duration, int, int, []string) {
+	first, faults, leader := time.Duration(-1), 0, 0
 	var errs []string
 	for _, s := range steps {
 		select {
 		case <-ctx.Done():
-			return first, faults, errs
+			return first, faults, leader, errs
 		case <-time.After(time.Until(start.Add(s.At))):
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -194,6 +202,9 @@ func runSchedule(ctx context.Context, steps []Step, nems map[string]nemesis.Neme
 		} else {
 			if err = nems[s.Nemesis].Invoke(sctx); err == nil {
 				faults++
+				if a, ok := nems[s.Nemesis].(leaderAimer); ok && a.AimedAtLeader() {
+					leader++
+				}
 				if first < 0 {
 					first = time.Since(start)
 				}
@@ -204,7 +215,7 @@ func runSchedule(ctx context.Context, steps []Step, nems map[string]nemesis.Neme
 			errs = append(errs, fmt.Sprintf("%s: %v", s, err))
 		}
 	}
-	return first, faults, errs
+	return first, faults, leader, errs
 }
 
 func check(ctx context.Context, cfg Config, cl Cluster, wls []Workload, rep *Report, firstFault, healAt, quietEnd time.Duration) []checker.Result {
@@ -216,8 +227,12 @@ func check(ctx context.Context, cfg Config, cl Cluster, wls []Workload, rep *Rep
 		if pre < 0 {
 			pre = cfg.Duration
 		}
-		res = append(res, checker.CheckLiveness(w.Name()+"-before-fault", ops, 0, pre, cfg.MinOKBeforeFault))
-		res = append(res, checker.CheckLiveness(w.Name()+"-after-heal", ops, healAt, quietEnd, cfg.MinOKAfterHeal))
+		before, after := cfg.MinOKBeforeFault, cfg.MinOKAfterHeal
+		if f, ok := cfg.Floors[cfg.Workloads[i]]; ok {
+			before, after = f.BeforeFault, f.AfterHeal
+		}
+		res = append(res, checker.CheckLiveness(w.Name()+"-before-fault", ops, 0, pre, before))
+		res = append(res, checker.CheckLiveness(w.Name()+"-after-heal", ops, healAt, quietEnd, after))
 	}
 	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

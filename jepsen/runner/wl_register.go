@@ -25,6 +25,11 @@ type RegisterWorkloadConfig struct {
 	NewClient func(env WorkloadEnv, p int) RegisterClient // client for process p
 	Definite  ErrorClass                                  // default NeverDefinite
 	Pace      time.Duration                               // pause between ops (default 5ms)
+	// Value returns the value of the n-th write of process p to key (default
+	// "p<p>-<n>"). Values should be unique per key, so that porcupine can
+	// tell writes apart; products whose values must exist beforehand (label
+	// → bundle ID) hand them out from a pool.
+	Value func(key string, p, n int) string
 }
 
 // NewRegisterWorkload returns a factory for a linearizable label-register
@@ -55,9 +60,19 @@ func (w *registerWL) Client(ctx context.Context, p int, h *history.History) {
 	seen := map[string]string{}
 	for n := 0; ctx.Err() == nil; n++ {
 		key := fmt.Sprintf("k%02d", rng.IntN(w.cfg.Keys))
-		val := fmt.Sprintf("p%d-%d", p, n)
+		r := rng.IntN(10)
+		if r >= 7 && r < 9 && seen[key] == "" {
+			r = 9 // nothing to compare with yet: create-if-absent instead of cas
+		}
+		val := ""
+		if r >= 4 { // a write: draw a fresh value
+			val = fmt.Sprintf("p%d-%d", p, n)
+			if w.cfg.Value != nil {
+				val = w.cfg.Value(key, p, n)
+			}
+		}
 		octx, cancel := context.WithTimeout(ctx, w.env.OpTimeout)
-		switch r := rng.IntN(10); {
+		switch {
 		case r < 4:
 			hd := h.Call(p, checker.RegGet, key, checker.RegisterInput{})
 			v, found, err := c.Get(octx, key)
@@ -71,16 +86,26 @@ func (w *registerWL) Client(ctx context.Context, p int, h *history.History) {
 			}
 		case r < 7:
 			hd := h.Call(p, checker.RegSet, key, checker.RegisterInput{Value: val})
-			w.finish(hd, c.Set(octx, key, val), false)
+			err := c.Set(octx, key, val)
+			w.finish(hd, err, false)
+			if err == nil {
+				seen[key] = val
+			}
 		case r < 9:
 			exp := seen[key]
 			hd := h.Call(p, checker.RegCAS, key, checker.RegisterInput{Value: val, Expect: exp})
 			ok, err := c.CAS(octx, key, exp, val)
 			w.finish(hd, err, ok)
+			if err == nil && ok {
+				seen[key] = val
+			}
 		default:
 			hd := h.Call(p, checker.RegCreate, key, checker.RegisterInput{Value: val})
 			ok, err := c.Create(octx, key, val)
 			w.finish(hd, err, ok)
+			if err == nil && ok {
+				seen[key] = val
+			}
 		}
 		cancel()
 		select {

@@ -28,6 +28,10 @@ type SetWorkloadConfig struct {
 	Size      int           // object size (default 1 KiB)
 	ReadEvery int           // one read per ReadEvery ops (default 8)
 	Pace      time.Duration // default 5ms
+	// FinalFetch bounds how many listed objects the final read fetches and
+	// hashes (a seeded sample; 0 = all). Every listed key still counts for
+	// the lost-write check.
+	FinalFetch int
 }
 
 // NewSetWorkload returns a factory for the object-set workload: unique keys,
@@ -125,7 +129,11 @@ func (w *setWL) Final(ctx context.Context, p int, h *history.History) error {
 	rng := rand.New(rand.NewPCG(w.env.Seed, 7))
 	octx, cancel := context.WithTimeout(ctx, 60*w.env.OpTimeout)
 	defer cancel()
-	return w.read(octx, c, p, h, w.cfg.Prefix, true, rng, -1)
+	fetch := -1
+	if w.cfg.FinalFetch > 0 {
+		fetch = w.cfg.FinalFetch
+	}
+	return w.read(octx, c, p, h, w.cfg.Prefix, true, rng, fetch)
 }
 
 func (w *setWL) Check(ops []history.Op, _ string) []checker.Result {
