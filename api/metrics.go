@@ -1,95 +1,95 @@
 package api
 
 import (
+	"bytes"
 	"context"
-	"fmt"
 	"regexp"
-	"sort"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/valyala/fasthttp"
 )
 
-// metrics counts requests by route and status, and their total duration.
+// metrics holds the API's Prometheus registry: request counters and
+// durations by route and status, build info, and the node's own figures
+// (Cluster.Metrics) exported through a collector at scrape time.
 type metrics struct {
-	mu       sync.Mutex
-	requests map[reqKey]uint64
-	seconds  map[string]float64
-	nameOK   *regexp.Regexp
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	seconds  *prometheus.CounterVec
+
+	extra func() map[string]float64 // the node's figures, read at scrape time (nil: none)
 }
 
-type reqKey struct {
-	route  string
-	status int
-}
+var metricNameOK = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 
-func newMetrics() *metrics {
-	return &metrics{
-		requests: map[reqKey]uint64{},
-		seconds:  map[string]float64{},
-		nameOK:   regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`),
+func newMetrics(version string, extra func() map[string]float64) *metrics {
+	m := &metrics{
+		extra: extra,
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "datamon_api_requests_total", Help: "API requests by route and status.",
+		}, []string{"route", "status"}),
+		seconds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "datamon_api_request_seconds_total", Help: "Time spent serving API requests.",
+		}, []string{"route"}),
 	}
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "datamon_build_info", Help: "Build information.", ConstLabels: prometheus.Labels{"version": version},
+	})
+	info.Set(1)
+	m.reg.MustRegister(m.requests, m.seconds, info, nodeCollector{m})
+	return m
 }
 
 func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	m.requests[reqKey{route, status}]++
-	m.seconds[route] += d.Seconds()
-	m.mu.Unlock()
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.seconds.WithLabelValues(route).Add(d.Seconds())
 }
 
-// write renders the Prometheus text exposition format.
-func (m *metrics) write(b *strings.Builder, version string, extra map[string]float64) {
-	m.mu.Lock()
-	keys := make([]reqKey, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
+// nodeCollector exports the node's figures (shard store, chunk service,
+// durability) as they are at scrape time. Names ending in _total are
+// counters, the rest gauges; invalid names are dropped.
+type nodeCollector struct{ m *metrics }
+
+func (nodeCollector) Describe(chan<- *prometheus.Desc) {} // unchecked collector: names vary by node
+
+func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.m.extra == nil {
+		return
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].route != keys[j].route {
-			return keys[i].route < keys[j].route
+	for name, v := range c.m.extra() {
+		if !metricNameOK.MatchString(name) {
+			continue
 		}
-		return keys[i].status < keys[j].status
-	})
-	fmt.Fprintf(b, "# HELP datamon_build_info Build information.\n# TYPE datamon_build_info gauge\n")
-	fmt.Fprintf(b, "datamon_build_info{version=%q} 1\n", version)
-	fmt.Fprintf(b, "# HELP datamon_api_requests_total API requests by route and status.\n# TYPE datamon_api_requests_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(b, "datamon_api_requests_total{route=%q,status=\"%d\"} %d\n", k.route, k.status, m.requests[k])
-	}
-	routes := make([]string, 0, len(m.seconds))
-	for r := range m.seconds {
-		routes = append(routes, r)
-	}
-	sort.Strings(routes)
-	fmt.Fprintf(b, "# HELP datamon_api_request_seconds_total Time spent serving API requests.\n# TYPE datamon_api_request_seconds_total counter\n")
-	for _, r := range routes {
-		fmt.Fprintf(b, "datamon_api_request_seconds_total{route=%q} %g\n", r, m.seconds[r])
-	}
-	m.mu.Unlock()
-	names := make([]string, 0, len(extra))
-	for n := range extra {
-		if m.nameOK.MatchString(n) {
-			names = append(names, n)
+		kind := prometheus.GaugeValue
+		if strings.HasSuffix(name, "_total") {
+			kind = prometheus.CounterValue
 		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(b, "# TYPE %s untyped\n%s %g\n", n, n, extra[n])
+		desc := prometheus.NewDesc(name, "datamon node figure "+name+".", nil, nil)
+		if mt, err := prometheus.NewConstMetric(desc, kind, v); err == nil {
+			ch <- mt
+		}
 	}
 }
 
 func (s *Server) getMetrics(_ context.Context, r *request) error {
-	var b strings.Builder
-	var extra map[string]float64
-	if s.cluster != nil {
-		extra = s.cluster.Metrics()
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		return err
 	}
-	s.metrics.write(&b, s.cfg.Version, extra)
-	r.rc.Response.Header.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return err
+		}
+	}
+	r.rc.Response.Header.SetContentType(string(expfmt.NewFormat(expfmt.TypeTextPlain)))
 	r.rc.SetStatusCode(fasthttp.StatusOK)
-	r.rc.SetBodyString(b.String())
+	r.rc.SetBody(b.Bytes())
 	return nil
 }

@@ -31,8 +31,12 @@ func New(cfg Config, meta Meta, chunks Chunks, cluster Cluster) *Server {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, meta: meta, chunks: chunks, cluster: cluster,
-		metrics: newMetrics(),
 	}
+	var extra func() map[string]float64
+	if cluster != nil {
+		extra = cluster.Metrics
+	}
+	s.metrics = newMetrics(cfg.Version, extra)
 	s.routes = s.buildRoutes()
 	return s
 }
