@@ -29,7 +29,7 @@ var metricNameOK = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 func newMetrics(version string, extra func() map[string]float64) *metrics {
 	m := &metrics{
 		extra: extra,
-		reg: prometheus.NewRegistry(),
+		reg:   prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "datamon_api_requests_total", Help: "API requests by route and status.",
 		}, []string{"route", "status"}),
