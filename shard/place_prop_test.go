@@ -15,8 +15,9 @@ func TestPlaceMovement(t *testing.T) {
 	ids := testIDs(propChunks, 3)
 	pol := layout.Policy{K: 4, M: 2}
 	// maxShardRatio bounds moved-shards / ideal. A pure placement function
-	// cannot keep every index in place (some joins must relabel), the excess
-	// shrinks as N/(K+M) grows; the bounds are ~10% above the measured ratio.
+	// cannot keep every index in place (some joins must relabel); the excess
+	// shrinks as N/(K+M) grows. The bounds fail the previous plain per-index
+	// greedy (1.25/1.10/1.05× and 1.31/1.32/1.35×).
 	for _, tc := range []struct {
 		n             int
 		maxShardRatio float64
@@ -24,13 +25,14 @@ func TestPlaceMovement(t *testing.T) {
 		maxNodeRatio  float64
 	}{
 		// one node per site: no site cap binds; node sets move ideally.
-		// measured 1.25/1.10/1.05× for shard indexes.
-		{8, 1.35, 9, 1.10}, {16, 1.20, 17, 1.10}, {32, 1.10, 33, 1.10},
+		// measured 1.17/1.02/1.00× for shard indexes (the issue asks for
+		// 1.10; at N=8 ~1.2 of 6 slots per chunk are nobody's home slot).
+		{8, 1.20, 9, 1.10}, {16, 1.05, 17, 1.10}, {32, 1.03, 33, 1.10},
 		// 4 sites, cap 2 per site: the joiner makes its site bigger than the
 		// others, and the cap (not capacity) then bounds that site's share,
-		// so more than the ideal moves (measured 1.02/1.20/1.29× for node
-		// sets, 1.31/1.32/1.35× for shard indexes).
-		{8, 1.45, 4, 1.10}, {16, 1.45, 4, 1.30}, {32, 1.45, 4, 1.40},
+		// so more than the ideal moves (measured 1.03/1.22/1.30× for node
+		// sets, 1.24/1.26/1.31× for shard indexes).
+		{8, 1.28, 4, 1.10}, {16, 1.30, 4, 1.30}, {32, 1.34, 4, 1.40},
 	} {
 		t.Run(fmt.Sprintf("%dn%ds", tc.n, tc.sites), func(t *testing.T) {
 			nodes := equalNodes(tc.n+1, tc.sites, 1<<40)

@@ -184,4 +184,4 @@ func TestPlaceErrorsAndHelpers(t *testing.T) {
 	}
 }
 
-const goldenPlacement = "[[n08 n01 n04 n00 n03 n05] [n06 n02 n00 n08 n04 n07] [n06 n00 n05 n01 n04 n08]]"
+const goldenPlacement = "[[n08 n03 n04 n07 n02 n00] [n04 n02 n08 n01 n00 n03] [n06 n05 n04 n03 n01 n08]]"
