@@ -26,14 +26,15 @@ var productWorkloads = []string{"register", "bundle", "set"}
 
 // productFloors are the liveness floors of the product workloads: ok ops
 // before the first fault (the 5 s warm-up) and in the 15 s after the final
-// heal. Measured with all three workloads on a shared, loaded 2-core box:
-// register ~60-250/s, bundle ~15-40/s, set ~20-40/s; the floors are about a
-// third of the lowest rates, so a cluster that stalls for most of a window
-// fails.
+// heal. Observed with all three workloads on a shared, loaded 2-core box
+// (seeds 2-8): before-fault register 194-778, bundle 45-127, set 61-128;
+// after-heal register 1138-4123, bundle 220-856, set 307-631. The floors sit
+// at a third to a half of the lowest, so a cluster that stalls for most of
+// a window fails while ordinary load jitter does not.
 var productFloors = map[string]runner.Floor{
-	"register": {BeforeFault: 100, AfterHeal: 600},
-	"bundle":   {BeforeFault: 20, AfterHeal: 100},
-	"set":      {BeforeFault: 30, AfterHeal: 150},
+	"register": {BeforeFault: 100, AfterHeal: 400},
+	"bundle":   {BeforeFault: 20, AfterHeal: 80},
+	"set":      {BeforeFault: 30, AfterHeal: 120},
 }
 
 // shortScenarios run under -jepsen.short / JEPSEN=short. Together they cover

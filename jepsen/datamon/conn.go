@@ -1,0 +1,126 @@
+package datamon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/datamon-io/datamon/client"
+	"github.com/datamon-io/datamon/jepsen/runner"
+)
+
+// Root credentials of runner.DefaultNodeEnv.
+const (
+	rootAccessKey = "JEPSENROOTKEY0000001"
+	rootSecretKey = "jepsen-root-secret-key-0123456789abcdef"
+)
+
+// errNotSent marks an operation no byte of which reached any node: it
+// definitely did not apply.
+var errNotSent = errors.New("datamon: request never sent")
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// sentConn records that a request was (possibly) sent on it.
+type sentConn struct {
+	net.Conn
+	sent *atomic.Bool
+}
+
+func (c sentConn) Write(b []byte) (int, error) {
+	c.sent.Store(true)
+	return c.Conn.Write(b)
+}
+
+// caller is one process's view of the cluster: a client per node, its own
+// node first. It is used by one goroutine at a time.
+type caller struct {
+	clients []*client.Client
+	nodes   []string
+	sent    atomic.Bool
+}
+
+// newCaller returns a caller whose clients start at node first.
+func newCaller(dial dialFunc, apis []string, first int, timeout time.Duration) *caller {
+	c := &caller{}
+	for i := range apis {
+		api := apis[(first+i)%len(apis)]
+		cl, err := client.New(client.Config{
+			Endpoints: []string{"http://" + api}, AccessKey: rootAccessKey, SecretKey: rootSecretKey,
+			Timeout: timeout, Retries: -1,
+			Dial: func(addr string) (net.Conn, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				conn, err := dial(ctx, "tcp", addr)
+				if err != nil {
+					return nil, err
+				}
+				return sentConn{Conn: conn, sent: &c.sent}, nil
+			},
+		})
+		if err != nil {
+			panic(fmt.Sprintf("datamon: client config: %v", err)) // static config: a programming error
+		}
+		c.clients = append(c.clients, cl)
+		c.nodes = append(c.nodes, api)
+	}
+	return c
+}
+
+// try runs fn against each node in turn until one call was (possibly) sent;
+// it returns that call's error, or errNotSent when no node was reached.
+func (c *caller) try(ctx context.Context, fn func(*client.Client) error) error {
+	var errs []error
+	for i, cl := range c.clients {
+		c.sent.Store(false)
+		err := fn(cl)
+		if err == nil || c.sent.Load() {
+			return err
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", c.nodes[i], err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return fmt.Errorf("%w: %w", errNotSent, errors.Join(errs...))
+}
+
+// Definite reports whether err means the operation definitely did not
+// apply: nothing was sent, or the server refused it with a 4xx.
+func Definite(err error) bool {
+	if errors.Is(err, errNotSent) {
+		return true
+	}
+	var ae *client.APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
+		ae.Status != http.StatusRequestTimeout && ae.Status != http.StatusTooManyRequests
+}
+
+// apis lists the nodes' API addresses.
+func apis(c runner.Cluster) []string {
+	var out []string
+	for _, n := range c.Nodes() {
+		out = append(out, n.Endpoints().API)
+	}
+	return out
+}
+
+// setupClient is a failover client with retries for setup steps that are
+// not part of any history.
+func setupClient(dial dialFunc, apis []string) (*client.Client, error) {
+	eps := make([]string, len(apis))
+	for i, a := range apis {
+		eps[i] = "http://" + a
+	}
+	return client.New(client.Config{Endpoints: eps, AccessKey: rootAccessKey, SecretKey: rootSecretKey,
+		Timeout: 5 * time.Second, Retries: 10,
+		Dial: func(addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return dial(ctx, "tcp", addr)
+		}})
+}

@@ -1,0 +1,92 @@
+package datamon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/datamon-io/datamon/client"
+)
+
+func TestPoolValuesUniquePerKey(t *testing.T) {
+	ids := make([]string, 50)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("b%02d", i)
+	}
+	p := &pool{ids: ids, next: map[string]int{}}
+	for _, key := range []string{"k00", "k01"} {
+		seen := map[string]bool{}
+		for range len(ids) {
+			v := p.value(key, 0, 0)
+			if seen[v] {
+				t.Fatalf("%s: value %s repeated before the pool wrapped", key, v)
+			}
+			seen[v] = true
+		}
+	}
+}
+
+func TestDefinite(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("%w: x", errNotSent), true},
+		{&client.APIError{Status: 412, Code: "Precondition"}, true},
+		{&client.APIError{Status: 404}, true},
+		{&client.APIError{Status: 408}, false},
+		{&client.APIError{Status: 503}, false},
+		{errors.New("fasthttp: timeout"), false},
+		{&s3Error{Status: 403}, false}, // Definite is the API's; S3 has s3Definite
+	} {
+		if got := Definite(c.err); got != c.want {
+			t.Errorf("Definite(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+	if !s3Definite(&s3Error{Status: 403}) || s3Definite(&s3Error{Status: 500}) || !s3Definite(fmt.Errorf("%w", errNotSent)) {
+		t.Error("s3Definite misclassifies")
+	}
+}
+
+// A caller fails over past a node that refuses connections (nothing sent),
+// but not past one that took the request and then failed.
+func TestCallerFailover(t *testing.T) {
+	var d net.Dialer
+	refused := func() string { // a port nobody listens on
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		a := ln.Addr().String()
+		ln.Close()
+		return a
+	}()
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"name":"l","bundle_id":"B"}`))
+	}))
+	defer good.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":{"code":"Unavailable","message":"no leader"}}`, http.StatusServiceUnavailable)
+	}))
+	defer broken.Close()
+	host := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+	ctx := context.Background()
+
+	r := labelRegister{c: newCaller(d.DialContext, []string{refused, host(good)}, 0, time.Second), ctxN: "default", repo: "r"}
+	v, found, err := r.Get(ctx, "l")
+	if err != nil || !found || v != "B" {
+		t.Fatalf("failover past a refusing node: %q %v %v", v, found, err)
+	}
+	r = labelRegister{c: newCaller(d.DialContext, []string{host(broken), host(good)}, 0, time.Second), ctxN: "default", repo: "r"}
+	err = r.Set(ctx, "l", "B")
+	if err == nil || Definite(err) || !errors.Is(err, client.ErrUnavailable) {
+		t.Fatalf("a 503 after sending must be indeterminate and not failed over: %v", err)
+	}
+	r = labelRegister{c: newCaller(d.DialContext, []string{refused, refused}, 0, time.Second), ctxN: "default", repo: "r"}
+	if err := r.Set(ctx, "l", "B"); !Definite(err) {
+		t.Fatalf("nothing sent anywhere must be definite: %v", err)
+	}
+}
