@@ -60,7 +60,7 @@ func TestDefaultRegistryPlacementAndPlaceholders(t *testing.T) {
 	cfg.Profile = Tiny()
 	cfg.OutDir = t.TempDir()
 	cfg.SkipPeers = true
-	cfg.Only = []string{"scale.placement", "product.bundle", "peer"}
+	cfg.Only = []string{"scale.placement", "product.repair", "peer"}
 	r, _, err := Run(context.Background(), cfg, Default())
 	if err != nil {
 		t.Fatal(err)
@@ -70,14 +70,14 @@ func TestDefaultRegistryPlacementAndPlaceholders(t *testing.T) {
 		switch {
 		case strings.HasPrefix(m.Name, "scale.placement") && m.Status == report.StatusOK:
 			placed++
-		case strings.HasPrefix(m.Name, "product.bundle") && m.Status == report.StatusSkipped:
+		case strings.HasPrefix(m.Name, "product.repair") && m.Status == report.StatusSkipped:
 			skipped++
 		case strings.HasPrefix(m.Name, "peer"):
 			t.Errorf("peer ran despite -skip-peers: %s", m.Name)
 		}
 	}
-	if placed != len(Tiny().PlacementNodes)+2 || skipped != 4 {
-		t.Fatalf("placement rows %d, bundle placeholders %d", placed, skipped)
+	if placed != len(Tiny().PlacementNodes)+2 || skipped != 1 {
+		t.Fatalf("placement rows %d, repair placeholders %d", placed, skipped)
 	}
 	if _, _, err := Run(context.Background(), Config{Profile: Tiny(), OutDir: t.TempDir(), Only: []string{"nope"}}, Default()); !errors.Is(err, ErrConfig) {
 		t.Fatalf("-only nope: %v", err)
