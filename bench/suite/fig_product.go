@@ -62,8 +62,8 @@ func registerProduct(r *Registry) {
 		Doc: "node chunk API (client.PutChunk/GetChunk) 4 MiB, 16 clients", Run: runChunk})
 	r.Register(Figure{Name: "product.s3", Group: GroupProduct, Unit: "MB/s",
 		Doc: "S3 gateway PUT/GET 4 MiB (MB/s) and 4 KiB (ops/s), same load as MinIO", Run: runS3})
-	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.fuse", doc: "FUSE sequential read of a bundle",
-		rows: []report.Measurement{row("product.fuse.read", "MB/s", ceiling.DiskRead, "", false)}})
+	r.Register(Figure{Name: "product.fuse", Group: GroupProduct, Unit: "MB/s",
+		Doc: "FUSE: sequential read of a 1 GiB file (256 MiB quick) vs bundle download; ls -lR and mount RSS over the small-files bundle", Run: runFuse})
 	registerPlaceholder(r, GroupProduct, placeholder{fig: "product.repair", doc: "repair rate after losing a node",
 		rows: []report.Measurement{row("product.repair", "MB/s", ceiling.DiskWrite2, "", false)}})
 	r.Register(Figure{Name: "scale.sweep", Group: GroupScale, Unit: "MB/s",
