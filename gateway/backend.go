@@ -46,7 +46,9 @@ type ObjectInfo struct {
 type PutMeta struct {
 	ContentType string
 	UserMeta    map[string]string
-	Headers     map[string]string
+	// Headers may gain x-amz-checksum-* entries (trailer checksums) while
+	// the body is read: take them after the body's last byte.
+	Headers map[string]string
 	// Precondition for conditional PUT: IfMatch is an ETag the current object
 	// must have; IfNoneMatch "*" means the key must not exist.
 	IfMatch     string

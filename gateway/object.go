@@ -114,6 +114,12 @@ func (r *req) putObject() error {
 			meta.Headers["X-Amz-Checksum-Type"] = "FULL_OBJECT"
 		}
 	}
+	// Trailer checksums are known (and verified) only once the body has
+	// been read to its last byte: they are added to meta.Headers then, so
+	// a backend must take Headers after reading the body (see PutMeta).
+	if r.chunked != nil && r.header("X-Amz-Trailer") != "" {
+		body = &trailerMeta{r: body, c: r.chunked, h: meta.Headers}
+	}
 	info, err := r.s.backend.PutObject(r.ctx(), r.auth.id, r.bucket, r.key, body, size, meta)
 	if err != nil {
 		return err
@@ -259,3 +265,29 @@ func contentRange(rng *Range, size int64) string {
 
 // readCloser keeps fasthttp from seeing anything but Read and Close.
 type readCloser struct{ io.ReadCloser }
+
+// trailerMeta copies the verified trailer checksums of a chunked body into
+// the stored headers as soon as they are known (by the read that returns
+// the last byte).
+type trailerMeta struct {
+	r    io.Reader
+	c    *sigv4.ChunkedReader
+	h    map[string]string
+	done bool
+}
+
+func (t *trailerMeta) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if !t.done && (err == nil || err == io.EOF) {
+		if tr := t.c.Trailers(); len(tr) > 0 {
+			t.done = true
+			for _, a := range sigv4.ChecksumAlgos() {
+				if v := tr["x-amz-checksum-"+a]; v != "" {
+					t.h[checksumHeader(a)] = v
+					t.h["X-Amz-Checksum-Type"] = "FULL_OBJECT"
+				}
+			}
+		}
+	}
+	return n, err
+}

@@ -118,14 +118,30 @@ func testConfig() Config {
 
 func newEnv(t *testing.T, nodes int, mod func(*Config)) *env {
 	t.Helper()
+	return newEnvWith(t, nodes, raftmetatest.Options{}, false, mod)
+}
+
+// newEnvWith is newEnv with cluster options; onFollower puts the backend on
+// a follower, so every write and linearizable read is forwarded.
+func newEnvWith(t *testing.T, nodes int, opts raftmetatest.Options, onFollower bool, mod func(*Config)) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	t.Cleanup(cancel)
-	c := raftmetatest.New(t, nodes, raftmetatest.Options{})
+	c := raftmetatest.New(t, nodes, opts)
 	leader, err := c.Leader(10 * time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := c.Meta(leader)
+	at := leader
+	if onFollower {
+		for _, id := range c.IDs() {
+			if id != leader {
+				at = id
+				break
+			}
+		}
+	}
+	m := c.Meta(at)
 	if err := raftmetatest.WaitFor(10*time.Second, func() error {
 		_, err := m.GetContext(ctx, model.DefaultContext)
 		return err

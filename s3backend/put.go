@@ -32,6 +32,10 @@ func (b *Backend) PutObject(ctx context.Context, id gateway.Identity, bucket, ke
 	if err != nil {
 		return gateway.ObjectInfo{}, err
 	}
+	// Again: trailer checksums join meta.Headers once the body is read.
+	if attrs, err = attrsOf(meta); err != nil {
+		return gateway.ObjectInfo{}, err
+	}
 	e := raftmeta.DraftEntry{Path: key, Size: s.size, ETag: s.etag(), Chunks: s.chunks, Attrs: attrs}
 	out, err := b.writeDraft(ctx, t, e, meta)
 	if err != nil {
