@@ -34,6 +34,12 @@ type Options struct {
 	Logger            *slog.Logger
 	// Clock defaults to time.Now.
 	Clock func() time.Time
+	// LoseReply, when set, is asked after every forwarded call (req is the
+	// forwarded envelope) has run on the target node; true drops the reply:
+	// the caller sees ErrUnreachable although the operation was performed,
+	// which forces the retry-after-ambiguous-failure path. Called
+	// concurrently.
+	LoseReply func(from, to string, req []byte) bool
 }
 
 // Node is one in-process server.

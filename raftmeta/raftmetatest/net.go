@@ -44,9 +44,13 @@ func (f forwarder) Forward(ctx context.Context, rpcAddr string, req []byte) ([]b
 	if m == nil {
 		return nil, ErrUnreachable
 	}
-	rep, err := m.HandleForward(ctx, append([]byte(nil), req...))
+	req = append([]byte(nil), req...)
+	rep, err := m.HandleForward(ctx, req)
 	if !f.reachable(to) {
 		return nil, ErrUnreachable // the reply was lost
+	}
+	if lose := f.c.opts.LoseReply; lose != nil && lose(f.from, to, req) {
+		return nil, ErrUnreachable // the reply was lost (fault injection)
 	}
 	return rep, err
 }
