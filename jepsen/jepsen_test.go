@@ -159,6 +159,7 @@ func TestJepsenControl(t *testing.T) {
 		FaultEvery: 2 * time.Second, FaultLength: 3 * time.Second, Warmup: 3 * time.Second, Quiet: 5 * time.Second,
 		Cluster:  runner.NewProcessCluster(datamon.ClusterConfig(bin)),
 		Registry: datamon.Registry(datamon.Config{StaleReads: true}),
+		Repro:    fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run TestJepsenControl -jepsen.control -jepsen.seed=%d", seed),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +207,7 @@ func TestJepsenOpenBugs(t *testing.T) {
 		Quiet:      5 * time.Second,
 		Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(bin)),
 		Registry:   datamon.Registry(datamon.Config{ResetProb: 0.1}),
+		Repro:      fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run TestJepsenOpenBugs -jepsen.open -jepsen.seed=%d", seed),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,10 @@ type Config struct {
 	// nemeses hit the leader the Cluster reported (default 0).
 	MinLeaderFaults int
 
+	// Repro is the one-line reproduction command (default: the
+	// `go test ./jepsen -run . -jepsen.full -jepsen.scenario=…` line).
+	Repro string
+
 	Cluster  ClusterFactory // required
 	Registry Registry       // workload factories by name
 	Logger   *slog.Logger

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
 	rep = &Report{Name: cfg.Name, Seed: cfg.Seed, Nemeses: cfg.Nemeses, Workloads: cfg.Workloads,
-		Dir: cfg.ResultsDir, Repro: reproLine(cfg), Histories: map[string]*history.History{}}
+		Dir: cfg.ResultsDir, Repro: cmp.Or(cfg.Repro, reproLine(cfg)), Histories: map[string]*history.History{}}
 	var cleanups []func() error
 	defer func() {
 		for i := len(cleanups) - 1; i >= 0; i-- {
