@@ -67,6 +67,12 @@ func New(cfg Config) (*Client, error) {
 		Name:                "datamon-client",
 		Dial:                func(addr string) (net.Conn, error) { return tagDial(dial(addr)) },
 		MaxIdleConnDuration: 30 * time.Second,
+		// Never let fasthttp re-send a request on its own: a request whose
+		// connection broke after it was written may have been applied, and
+		// re-sending a conditional label move would turn its success into a
+		// precondition failure. Client.do retries, knowing which calls are
+		// idempotent (jepsen scenario datamon-open-client-resend).
+		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
 	return c, nil
 }

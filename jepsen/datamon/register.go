@@ -102,7 +102,10 @@ func ensureRepo(ctx context.Context, c *client.Client, ctxN, repo string) error 
 		if err == nil || errors.Is(err, model.ErrExists) {
 			break
 		}
-		if !errors.Is(err, model.ErrUnauthenticated) && !errors.Is(err, client.ErrUnavailable) || ctx.Err() != nil {
+		// Setup: any failure (no leader yet, root key not applied yet, a
+		// reset or timed-out connection) is retried; a create that did
+		// apply comes back as ErrExists. Invalid input is not retried.
+		if errors.Is(err, model.ErrInvalid) || errors.Is(err, model.ErrPermission) || ctx.Err() != nil {
 			return fmt.Errorf("datamon: create context %s: %w", ctxN, err)
 		}
 		select {

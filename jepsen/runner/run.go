@@ -161,6 +161,12 @@ func prepareNodes(ctx context.Context, cfg Config, nw *netns.Network, cleanups *
 	if err != nil {
 		return nil, nil, err
 	}
+	// Every run starts from empty data dirs: a kept failed run with the same
+	// scenario and seed must not hand its Raft state (old addresses, old
+	// cluster secret) to the next one.
+	if err := os.RemoveAll(base); err != nil {
+		return nil, nil, err
+	}
 	dirs := map[string]string{}
 	var specs []NodeSpec
 	for i, n := range nw.Nodes {

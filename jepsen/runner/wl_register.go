@@ -131,15 +131,28 @@ func (w *registerWL) Final(ctx context.Context, p int, h *history.History) error
 	c := w.cfg.NewClient(w.env, p)
 	for i := range w.cfg.Keys {
 		key := fmt.Sprintf("k%02d", i)
-		hd := h.Call(p, checker.RegGet, key, checker.RegisterInput{})
-		octx, cancel := context.WithTimeout(ctx, 5*w.env.OpTimeout)
-		v, found, err := c.Get(octx, key)
-		cancel()
-		if err != nil {
+		// A read changes nothing, so a failed final read (the client path may
+		// still reset connections) is recorded as failed and tried again.
+		var err error
+		for attempt := 0; attempt < 10; attempt++ {
+			hd := h.Call(p, checker.RegGet, key, checker.RegisterInput{})
+			octx, cancel := context.WithTimeout(ctx, 5*w.env.OpTimeout)
+			v, found, gerr := c.Get(octx, key)
+			cancel()
+			if err = gerr; err == nil {
+				hd.Ok(checker.RegisterOutput{Found: found, Value: v})
+				break
+			}
 			hd.Fail(nil, err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("runner: final get %s: %w", key, err)
 		}
-		hd.Ok(checker.RegisterOutput{Found: found, Value: v})
 	}
 	return nil
 }
