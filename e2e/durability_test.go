@@ -86,9 +86,15 @@ func TestDurabilityScrub(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := c.Nodes[1].ID
-	pollUntil(t, 90*time.Second, "scrub repairs", func() bool {
+	last := ""
+	defer func() {
+		if t.Failed() {
+			t.Logf("last durability status: %s", last)
+		}
+	}()
+	pollUntil(t, 3*time.Minute, "scrub repairs", func() bool {
 		r := cli(t, c, "cluster", "durability", "--output", "json")
-		if r.Code != 0 {
+		if last = r.Stdout + r.Stderr; r.Code != 0 {
 			return false
 		}
 		st := durabilityJSON(t, c)
