@@ -40,27 +40,45 @@ func (e *Env) openCluster(ctx context.Context) (*ClusterInfo, error) {
 		}
 		return &ClusterInfo{Endpoints: c.Endpoints, AccessKey: c.AccessKey, SecretKey: c.SecretKey}, nil
 	}
-	if c.Binary == "" {
-		return nil, Skip("no datamon binary: set DATAMON_BIN (make bench does) or pass -config/-endpoints")
-	}
-	if _, err := os.Stat(c.Binary); err != nil {
-		return nil, Skip(fmt.Sprintf("datamon binary %s: %v", c.Binary, err))
-	}
-	lc := localcluster.DefaultConfig()
-	lc.Nodes, lc.Sites, lc.EC = c.Nodes, c.Sites, c.EC
-	lc.Dir = filepath.Join(e.Work, "cluster")
-	lc.Binary = c.Binary
-	lc.Logger = e.Log
-	e.Log.Info("starting local cluster", "nodes", lc.Nodes, "sites", lc.Sites, "ec", lc.EC, "dir", lc.Dir)
-	cl, err := localcluster.Start(ctx, lc)
+	cl, ci, err := e.startLocal(ctx, "cluster", c.Nodes, c.Sites, c.EC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w: local cluster: %w", ErrNoCluster, err)
+		return nil, err
 	}
+	e.lc = cl
 	e.stop = func() {
 		if err := cl.Stop(); err != nil {
 			e.Log.Warn("stopping local cluster", "err", err)
 		}
 	}
+	return ci, nil
+}
+
+// startLocal starts a local cluster of the given shape in the work
+// sub-directory name (voters 0: the node default); the caller stops it
+// (cl.Stop).
+func (e *Env) startLocal(ctx context.Context, name string, nodes, sites int, ec string, voters int) (*localcluster.Cluster, *ClusterInfo, error) {
+	c := e.Cfg
+	if c.Binary == "" {
+		return nil, nil, Skip("no datamon binary: set DATAMON_BIN (make bench does) or pass -config/-endpoints")
+	}
+	if _, err := os.Stat(c.Binary); err != nil {
+		return nil, nil, Skip(fmt.Sprintf("datamon binary %s: %v", c.Binary, err))
+	}
+	lc := localcluster.DefaultConfig()
+	lc.Nodes, lc.Sites, lc.EC, lc.Voters = nodes, sites, ec, voters
+	lc.Dir = filepath.Join(e.Work, name)
+	lc.Binary = c.Binary
+	lc.Logger = e.Log
+	e.Log.Info("starting local cluster", "nodes", lc.Nodes, "sites", lc.Sites, "ec", lc.EC, "dir", lc.Dir)
+	cl, err := localcluster.Start(ctx, lc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: local cluster: %w", ErrNoCluster, err)
+	}
+	return cl, localInfo(cl), nil
+}
+
+// localInfo describes a local cluster for figures.
+func localInfo(cl *localcluster.Cluster) *ClusterInfo {
 	ci := &ClusterInfo{Endpoints: cl.APIURLs(), AccessKey: cl.Secrets.AccessKey, SecretKey: cl.Secrets.SecretKey,
 		ConfigPath: cl.ClientConfigPath(), Local: true, ClusterSecret: cl.Secrets.ClusterSecret}
 	if len(cl.Nodes) > 0 {
@@ -69,8 +87,30 @@ func (e *Env) openCluster(ctx context.Context) (*ClusterInfo, error) {
 	for _, n := range cl.Nodes {
 		ci.NodePIDs = append(ci.NodePIDs, n.PID())
 		ci.RPCAddrs = append(ci.RPCAddrs, n.RPCAddr())
+		ci.NodeIDs = append(ci.NodeIDs, n.ID)
+		ci.NodeDirs = append(ci.NodeDirs, n.Dir)
 	}
-	return ci, nil
+	return ci
+}
+
+// LocalCluster is the local cluster under test (nil for a remote one or
+// before Cluster started it): figures that kill or restart nodes use it.
+func (e *Env) LocalCluster() *localcluster.Cluster { return e.lc }
+
+// KillNode SIGKILLs node i of the local cluster.
+func (e *Env) KillNode(i int) error {
+	if e.lc == nil {
+		return Skip("no local cluster: cannot kill a node")
+	}
+	return e.lc.Kill(i)
+}
+
+// RestartNode restarts node i of the local cluster with its data dir.
+func (e *Env) RestartNode(i int) error {
+	if e.lc == nil {
+		return Skip("no local cluster: cannot restart a node")
+	}
+	return e.lc.Restart(i)
 }
 
 // isSkip reports whether err marks a skipped figure.

@@ -11,6 +11,7 @@ import (
 	"github.com/datamon-io/datamon/bench/report"
 	"github.com/datamon-io/datamon/bench/workload"
 	"github.com/datamon-io/datamon/client"
+	"github.com/datamon-io/datamon/localcluster"
 )
 
 // Env is what figures share during a run. It is used by one figure at a
@@ -24,6 +25,7 @@ type Env struct {
 	Results []report.Measurement
 
 	cluster    *ClusterInfo
+	lc         *localcluster.Cluster // the local cluster (nil when remote)
 	clusterErr error
 	stop       func()
 
@@ -46,6 +48,9 @@ type ClusterInfo struct {
 	// (local clusters only: CPU profiles).
 	RPCAddrs      []string
 	ClusterSecret string
+	// NodeIDs and NodeDirs (data dirs) are per node, local clusters only.
+	NodeIDs  []string
+	NodeDirs []string
 }
 
 func newEnv(cfg Config, work string) *Env {

@@ -24,6 +24,12 @@ type Profile struct {
 	// simulation; PlacementNodes the node counts simulated.
 	PlacementChunks int
 	PlacementNodes  []int
+	// FileCounts are the bundle sizes (files) of the file-count scaling
+	// figure.
+	FileCounts []int
+	// MetadataBundles is the number of bundle commits over which the Raft
+	// bytes per bundle are measured.
+	MetadataBundles int
 	// FigureTimeout bounds one figure.
 	FigureTimeout time.Duration
 }
@@ -40,6 +46,8 @@ func Quick() Profile {
 		Sweep:           []int{1, 4, 16, 64},
 		PlacementChunks: 20_000,
 		PlacementNodes:  []int{10, 100, 1000},
+		FileCounts:      []int{1000, 10_000},
+		MetadataBundles: 200,
 		FigureTimeout:   3 * time.Minute,
 	}
 }
@@ -56,6 +64,8 @@ func Full() Profile {
 		Sweep:           []int{1, 2, 4, 8, 16, 32, 64},
 		PlacementChunks: 100_000,
 		PlacementNodes:  []int{10, 30, 100, 300, 1000},
+		FileCounts:      []int{10_000, 100_000, 1_000_000},
+		MetadataBundles: 1000,
 		FigureTimeout:   30 * time.Minute,
 	}
 }
@@ -73,6 +83,8 @@ func Tiny() Profile {
 	p.Sweep = []int{1, 4}
 	p.PlacementChunks = 2000
 	p.PlacementNodes = []int{10, 100}
+	p.MetadataBundles = 50
+	p.FileCounts = []int{300, 1000}
 	p.FigureTimeout = time.Minute
 	return p
 }

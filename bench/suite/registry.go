@@ -3,6 +3,7 @@ package suite
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/datamon-io/datamon/bench/report"
 )
@@ -28,7 +29,10 @@ type Figure struct {
 	Peer bool
 	// Doc is one line for -list and the README.
 	Doc string
-	Run Func
+	// Timeout, when longer than the profile's FigureTimeout, replaces it
+	// (figures that start their own cluster).
+	Timeout time.Duration
+	Run     Func
 }
 
 // Registry is an ordered set of figures.
@@ -63,14 +67,6 @@ func matches(f Figure, only []string) bool {
 		}
 	}
 	return false
-}
-
-// notImplemented registers a placeholder figure that reports skipped.
-func notImplemented(r *Registry, group, name, unit, doc string) {
-	r.Register(Figure{Name: name, Group: group, Unit: unit, Doc: doc,
-		Run: func(context.Context, *Env) ([]report.Measurement, error) {
-			return nil, Skip("not implemented yet")
-		}})
 }
 
 // Default is the registry of every figure of the suite.

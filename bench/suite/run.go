@@ -72,7 +72,8 @@ func Run(ctx context.Context, cfg Config, reg *Registry) (*report.Run, report.Pa
 // runFigure runs f under the figure timeout, turning an error or a panic
 // into a failed (or skipped) measurement named after the figure.
 func runFigure(ctx context.Context, env *Env, f Figure) (ms []report.Measurement) {
-	ctx, cancel := context.WithTimeout(ctx, env.Profile.FigureTimeout)
+	timeout := max(env.Profile.FigureTimeout, f.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
@@ -93,7 +94,7 @@ func runFigure(ctx context.Context, env *Env, f Figure) (ms []report.Measurement
 		ms = append(ms, report.Skipped(f.Group, f.Name, f.Unit, skipReason(err)))
 	default:
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			err = fmt.Errorf("timed out after %s: %w", env.Profile.FigureTimeout, err)
+			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
 		ms = append(ms, report.Failed(f.Group, f.Name, f.Unit, err))
 	}
