@@ -45,7 +45,7 @@ same cluster with its data.`,
 			if err != nil {
 				return err
 			}
-			printLocalCluster(cmd.OutOrStdout(), c)
+			printLocalCluster(cmd.OutOrStdout(), c, exe)
 			superviseLocal(ctx, out, c)
 			fmt.Fprintln(out, "stopping nodes ...")
 			if err := c.Stop(); err != nil {
@@ -65,7 +65,7 @@ same cluster with its data.`,
 	return cmd
 }
 
-func printLocalCluster(w io.Writer, c *localcluster.Cluster) {
+func printLocalCluster(w io.Writer, c *localcluster.Cluster, exe string) {
 	fmt.Fprintf(w, "datamon local cluster is ready: %d nodes\n\n", len(c.Nodes))
 	fmt.Fprintf(w, "  %-6s %-6s %-7s %-24s %-24s %s\n", "NODE", "SITE", "PID", "API", "S3", "LOG")
 	for _, n := range c.Nodes {
@@ -73,7 +73,7 @@ func printLocalCluster(w io.Writer, c *localcluster.Cluster) {
 	}
 	fmt.Fprintf(w, "\ncredentials (root):\n  access key: %s\n  secret key: %s\n", c.Secrets.AccessKey, c.Secrets.SecretKey)
 	fmt.Fprintf(w, "\nclient config: %s\n\n", c.ClientConfigPath())
-	fmt.Fprintf(w, "try:\n  export DATAMON_CONFIG=%s\n  datamon cluster status\n  datamon repo create --repo demo --description 'my first repo'\n", c.ClientConfigPath())
+	fmt.Fprintf(w, "try:\n  export DATAMON_CONFIG=%s\n  %s cluster status\n  %s repo create --repo demo --description 'my first repo'\n", c.ClientConfigPath(), exe, exe)
 	fmt.Fprintf(w, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s s3 ls\n\n", c.Secrets.AccessKey, c.Secrets.SecretKey, c.Nodes[0].S3URL())
 	fmt.Fprintln(w, "press Ctrl-C to stop the cluster")
 }
