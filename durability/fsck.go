@@ -37,6 +37,7 @@ type FsckReport struct {
 	Healthy       int         `json:"healthy"`   // all K+M shards at their owners
 	Misplaced     int         `json:"misplaced"` // all K+M shards exist, some not at their owners
 	Degraded      int         `json:"degraded"`  // at least K, fewer than K+M shards
+	AtRisk        int         `json:"at_risk"`   // of Degraded: fewer than K+1 shards (no loss tolerated)
 	Lost          int         `json:"lost"`      // fewer than K shards
 	LostChunks    []LostChunk `json:"lost_chunks,omitempty"`
 	Unreadable    []string    `json:"unreadable_bundles,omitempty"` // manifests that could not be read whole
@@ -79,9 +80,13 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	}
 	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
 	pl := newPlacers(cur)
+	var older []*placers
+	for _, l := range ls[1:] {
+		older = append(older, newPlacers(l))
+	}
 	for start := 0; start < len(ids); start += s.cfg.BatchChunks {
 		batch := ids[start:min(start+s.cfg.BatchChunks, len(ids))]
-		inPlace, elsewhere := s.fsckBatch(ctx, pl, cur.Policy, batch, o.Verify)
+		inPlace, elsewhere := s.fsckBatch(ctx, pl, older, cur.Policy, batch, o.Verify)
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -95,6 +100,9 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 				rep.Misplaced++
 			case n >= cur.Policy.K:
 				rep.Degraded++
+				if n <= cur.Policy.K {
+					rep.AtRisk++
+				}
 			default:
 				rep.Lost++
 				rep.LostChunks = append(rep.LostChunks, LostChunk{ID: id.String(), Shards: n, Bundles: refs[id]})
@@ -104,20 +112,57 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	return rep, nil
 }
 
-// fsckBatch counts, per chunk, the shards present at their owners and the
-// missing ones found on some other node.
-func (s *Service) fsckBatch(ctx context.Context, pl *placers, pol layout.Policy, ids []chunk.ID, verify bool) (inPlace, elsewhere []int) {
+// fsckBatch counts, per chunk, the shards present at their owners under the
+// current layout (inPlace) and the other indexes found anywhere else
+// (elsewhere): at an owner under an older layout version, or on any node.
+//
+// Shards move while fsck runs (rebalance, drain, repair hand-offs), always
+// copy first, delete at the old home second. The presence queries are
+// ordered along that direction so that a moving shard is seen at least once:
+// older layouts' owners are asked before the current owners, and the current
+// owners are asked again after the sweep over all the other nodes. A shard
+// absent from its old home when asked had already reached its new one.
+func (s *Service) fsckBatch(ctx context.Context, cur *placers, older []*placers, pol layout.Policy, ids []chunk.ID, verify bool) (inPlace, elsewhere []int) {
 	inPlace, elsewhere = make([]int, len(ids)), make([]int, len(ids))
 	owners := make([][]layout.NodeID, len(ids))
 	state := make([][]presence, len(ids))
-	q := newPresenceQuery()
+	found := make([]map[int]bool, len(ids))
+	mark := func(ci, i int, p presence) {
+		if p != present {
+			return
+		}
+		if found[ci] == nil {
+			found[ci] = map[int]bool{}
+		}
+		found[ci][i] = true
+	}
 	for ci, id := range ids {
-		o, err := pl.owners(id, pol)
+		o, err := cur.owners(id, pol)
 		if err != nil {
 			continue
 		}
 		owners[ci], state[ci] = o, make([]presence, len(o))
-		for i, n := range o {
+	}
+	// 1. Owners under the older layout versions still being moved from.
+	q := newPresenceQuery()
+	for ci, id := range ids {
+		for _, pl := range older {
+			o, err := pl.owners(id, pol)
+			if err != nil {
+				continue
+			}
+			for i := range min(len(o), len(owners[ci])) {
+				if o[i] != owners[ci][i] {
+					q.add(o[i], shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
+				}
+			}
+		}
+	}
+	s.runPresence(ctx, q, mark)
+	// 2. The current owners.
+	q = newPresenceQuery()
+	for ci, id := range ids {
+		for i, n := range owners[ci] {
 			q.add(n, shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
 		}
 	}
@@ -137,32 +182,53 @@ func (s *Service) fsckBatch(ctx context.Context, pl *placers, pol layout.Policy,
 			}
 		}
 	}
-	// Missing shards: ask every other node whether it holds them.
-	found := make([]map[int]bool, len(ids))
-	q2 := newPresenceQuery()
+	// 3. Shards found at neither: ask every other node.
+	q = newPresenceQuery()
 	nodes := s.dataNodes()
 	for ci, id := range ids {
 		for i, p := range state[ci] {
-			if p == present {
-				inPlace[ci]++
+			if p == present || found[ci][i] {
 				continue
 			}
 			for _, n := range nodes {
 				if n != owners[ci][i] {
-					q2.add(n, shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
+					q.add(n, shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
 				}
 			}
 		}
 	}
-	s.runPresence(ctx, q2, func(ci, i int, p presence) {
-		if p == present {
-			if found[ci] == nil {
-				found[ci] = map[int]bool{}
+	s.runPresence(ctx, q, mark)
+	// 4. Still nowhere: ask the current owner again (a shard handed to it
+	// between steps 2 and 3 was deleted at its old home before step 3).
+	q = newPresenceQuery()
+	for ci, id := range ids {
+		for i, p := range state[ci] {
+			if p != present && !found[ci][i] {
+				q.add(owners[ci][i], shard.Key{Chunk: id, Index: uint8(i)}, ci, i)
 			}
-			found[ci][i] = true
 		}
+	}
+	s.runPresence(ctx, q, func(ci, i int, p presence) {
+		if p != present {
+			return
+		}
+		if verify {
+			cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+			_, err := s.io.GetShard(cctx, owners[ci][i], shard.Key{Chunk: ids[ci], Index: uint8(i)})
+			cancel()
+			if err != nil {
+				return
+			}
+		}
+		state[ci][i] = present
 	})
 	for ci := range ids {
+		for i, p := range state[ci] {
+			if p == present {
+				inPlace[ci]++
+				delete(found[ci], i)
+			}
+		}
 		elsewhere[ci] = len(found[ci])
 	}
 	return inPlace, elsewhere

@@ -161,8 +161,31 @@ func (s *Service) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	return rep, nil
 }
 
-// gcFence answers the write-sequence fence of the local store.
+// gcHoldMax bounds how long a fence holds repair writes back when its
+// sweep never comes (the collecting node failed).
+const gcHoldMax = 5 * time.Minute
+
+// gcHeld reports whether a collection is between its fence and this node's
+// sweep. Repair writes no shard meanwhile: a shard rebuilt or handed off to a
+// node already swept would be a new write, protected by the fence and the
+// grace period, and would keep an unreferenced chunk alive until the next
+// collection after the grace period.
+func (s *Service) gcHeld() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Now().Before(s.gcHold)
+}
+
+func (s *Service) setGCHold(until time.Time) {
+	s.mu.Lock()
+	s.gcHold = until
+	s.mu.Unlock()
+}
+
+// gcFence answers the write-sequence fence of the local store and holds
+// repair writes back until this node's sweep.
 func (s *Service) gcFence(context.Context, []byte) ([]byte, error) {
+	s.setGCHold(time.Now().Add(gcHoldMax))
 	seq, err := s.store.HighSeq()
 	if err != nil {
 		return nil, err
@@ -181,6 +204,7 @@ func (s *Service) gcSweep(ctx context.Context, body []byte) ([]byte, error) {
 	for i := 0; i < len(req.Marked); i += chunk.IDSize {
 		marked[chunk.ID(req.Marked[i:i+chunk.IDSize])] = struct{}{}
 	}
+	defer s.setGCHold(time.Time{})
 	cut := s.cutoff(req.Grace, req.Fence)
 	var rep gcSweepReply
 	var doomed []shard.Key

@@ -193,6 +193,10 @@ func (s *Service) repairBatch(ctx context.Context, pl *placers, old []*placers, 
 // fixChunk hands off misplaced local shards and, when designated, rebuilds
 // missing ones.
 func (s *Service) fixChunk(ctx context.Context, h *heldChunk, owners []layout.NodeID, st []presence, old []*placers, young bool, res *PassResult) {
+	if s.gcHeld() {
+		res.Pending++ // a gc is sweeping: no shard writes until it is done
+		return
+	}
 	for _, idx := range h.held {
 		i := int(idx)
 		if i >= len(owners) {
@@ -264,6 +268,10 @@ func (s *Service) handoff(ctx context.Context, k shard.Key, owner layout.NodeID,
 			res.Pending++
 			return err
 		}
+		if s.gcHeld() {
+			res.Pending++
+			return fmt.Errorf("gc in progress")
+		}
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 		err = s.io.PutShard(cctx, owner, k, b)
 		cancel()
@@ -332,6 +340,10 @@ func (s *Service) rebuild(ctx context.Context, h *heldChunk, owners []layout.Nod
 	for _, i := range missing {
 		if err := waitBytes(ctx, s.repairLim, len(shards[i])); err != nil {
 			return err
+		}
+		if s.gcHeld() {
+			res.Pending++
+			return nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 		err := s.io.PutShard(cctx, owners[i], shard.Key{Chunk: h.id, Index: uint8(i)}, shards[i])

@@ -41,9 +41,10 @@ type Service struct {
 	downSince map[layout.NodeID]time.Time
 	codecs    map[layout.Policy]*erasure.Codec
 	seqs      []seqSample
-	clusterRt uint64 // last read cluster-wide repair rate
-	reported  uint64 // last layout version reported rebalanced
-	lastVer   uint64 // layout version seen by trackLiveness
+	clusterRt uint64    // last read cluster-wide repair rate
+	reported  uint64    // last layout version reported rebalanced
+	gcHold    time.Time // until then (or this node's sweep) repair writes no shard: a gc is collecting
+	lastVer   uint64    // layout version seen by trackLiveness
 
 	st stats
 }

@@ -82,6 +82,9 @@ type Part struct {
 	ETag         string // hex MD5 of the part, without quotes
 	Size         int64
 	LastModified time.Time
+	// Checksums are the part's verified x-amz-checksum-<algo> values by
+	// canonical header name (X-Amz-Checksum-Crc32c, ...); may be nil.
+	Checksums map[string]string
 }
 
 // Upload is one multipart upload in progress.
@@ -127,11 +130,15 @@ type Backend interface {
 
 	CreateMultipartUpload(ctx context.Context, id Identity, bucket, key string, meta PutMeta) (uploadID string, err error)
 	// UploadPart stores part number (1..10000) of size bytes from body.
-	UploadPart(ctx context.Context, id Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte) (Part, error)
+	// checksums (may be nil) gains the verified x-amz-checksum-* values of
+	// the part, trailer ones only once the body's last byte is read: take
+	// PartChecksums(checksums) after reading the body and keep them in Part.
+	UploadPart(ctx context.Context, id Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte, checksums map[string]string) (Part, error)
 	UploadPartCopy(ctx context.Context, id Identity, bucket, key, uploadID string, number int, srcBucket, srcKey string, rng *Range) (Part, error)
 	ListParts(ctx context.Context, id Identity, bucket, key, uploadID string, after, max int) (parts []Part, truncated bool, err error)
 	// CompleteMultipartUpload checks the listed parts (ETags, ascending order,
 	// every part but the last >= 5 MiB) and makes the object visible atomically.
+	// The object's Headers gain MultipartChecksums(upload's headers, stored parts).
 	CompleteMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, id Identity, bucket, prefix string) ([]Upload, error)

@@ -2,9 +2,13 @@ package gateway
 
 import (
 	"encoding/xml"
+	"hash"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/datamon-io/datamon/gateway/sigv4"
 )
 
 // parseCopySource decodes x-amz-copy-source: "[/]bucket/key[?versionId=v]".
@@ -90,6 +94,11 @@ func (r *req) copyObject() error {
 	if err := r.checkCopySource(sb, sk); err != nil {
 		return err
 	}
+	if meta == nil {
+		if meta, err = r.fullChecksumMeta(sb, sk); err != nil {
+			return err
+		}
+	}
 	info, err := r.s.backend.CopyObject(r.ctx(), r.auth.id, sb, sk, r.bucket, r.key, meta)
 	if err != nil {
 		return err
@@ -113,4 +122,46 @@ func parseCopyRange(v string, size int64) (*Range, error) {
 		return nil, errf(400, "InvalidRange", "The requested range is not satisfiable")
 	}
 	return &Range{Start: first, Length: last - first + 1}, nil
+}
+
+// fullChecksumMeta: a copy is not a multipart object, so (as S3 does) a
+// composite checksum of the source becomes the full-object checksum of the
+// copy, computed by reading the source. Nil when the source has none.
+func (r *req) fullChecksumMeta(sb, sk string) (*PutMeta, error) {
+	info, err := r.s.backend.HeadObject(r.ctx(), r.auth.id, sb, sk)
+	if err != nil {
+		return nil, err
+	}
+	var algos []string
+	for _, a := range sigv4.ChecksumAlgos() {
+		if strings.Contains(info.Headers[checksumHeader(a)], "-") {
+			algos = append(algos, a)
+		}
+	}
+	if len(algos) == 0 {
+		return nil, nil
+	}
+	_, rc, err := r.s.backend.GetObject(r.ctx(), r.auth.id, sb, sk, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	hs := make([]io.Writer, len(algos))
+	sums := make([]hash.Hash, len(algos))
+	for i, a := range algos {
+		sums[i] = sigv4.NewChecksum(a)
+		hs[i] = sums[i]
+	}
+	if _, err := io.Copy(io.MultiWriter(hs...), rc); err != nil {
+		return nil, err
+	}
+	m := &PutMeta{ContentType: info.ContentType, UserMeta: info.UserMeta, Headers: map[string]string{}}
+	for k, v := range info.Headers {
+		m.Headers[k] = v
+	}
+	for i, a := range algos {
+		m.Headers[checksumHeader(a)] = sigv4.ChecksumValue(sums[i])
+	}
+	m.Headers["X-Amz-Checksum-Type"] = ChecksumFullObject
+	return m, nil
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"net/textproto"
+	"sort"
 	"strconv"
 
 	"github.com/datamon-io/datamon/gateway/sigv4"
@@ -15,6 +17,51 @@ type xmlObject struct {
 	Size         int64     `xml:"Size"`
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *xmlOwner `xml:"Owner,omitempty"`
+	// UserMetadata is MinIO's ListObjectsV2 extension (metadata=true).
+	UserMetadata *xmlUserMeta `xml:"UserMetadata,omitempty"`
+}
+
+// xmlUserMeta marshals as <X-Amz-Meta-Name>value</X-Amz-Meta-Name>...,
+// plus <content-type>, as MinIO answers metadata=true listings.
+type xmlUserMeta struct {
+	contentType string
+	meta        map[string]string
+}
+
+func xmlNameOK(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (m *xmlUserMeta) MarshalXML(enc *xml.Encoder, start xml.StartElement) error {
+	if err := enc.EncodeToken(start); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(m.meta))
+	for k := range m.meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	put := func(name, v string) error {
+		return enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: name}})
+	}
+	if m.contentType != "" {
+		if err := put("content-type", m.contentType); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		if name := textproto.CanonicalMIMEHeaderKey("X-Amz-Meta-" + k); xmlNameOK(name) {
+			if err := put(name, m.meta[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return enc.EncodeToken(start.End())
 }
 
 type xmlPrefix struct {
@@ -111,6 +158,9 @@ func (r *req) listObjects(v2 bool) error {
 		x := xmlObject{Key: e(o.Key), LastModified: isoTime(o.LastModified), ETag: quote(o.ETag), Size: o.Size, StorageClass: "STANDARD"}
 		if lq.FetchOwner {
 			x.Owner = &own
+		}
+		if v2 && q.Get("metadata") == "true" {
+			x.UserMetadata = &xmlUserMeta{contentType: o.ContentType, meta: o.UserMeta}
 		}
 		out.Contents = append(out.Contents, x)
 	}

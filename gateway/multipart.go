@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/xml"
+
+	"github.com/datamon-io/datamon/gateway/sigv4"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +33,9 @@ func (r *req) createMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	if t := strings.ToUpper(r.header("X-Amz-Checksum-Type")); t == ChecksumFullObject || t == ChecksumComposite {
+		meta.Headers["X-Amz-Checksum-Type"] = t
+	}
 	id, err := r.s.backend.CreateMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, meta)
 	if err != nil {
 		return err
@@ -51,7 +56,16 @@ func (r *req) uploadPart() error {
 	if err != nil {
 		return err
 	}
-	p, err := r.s.backend.UploadPart(r.ctx(), r.auth.id, r.bucket, r.key, r.query.Get("uploadId"), n, body, size, md5)
+	sums := map[string]string{}
+	for _, a := range sigv4.ChecksumAlgos() {
+		if v := r.header("X-Amz-Checksum-" + a); v != "" {
+			sums[checksumHeader(a)] = v
+		}
+	}
+	if r.chunked != nil && r.header("X-Amz-Trailer") != "" {
+		body = &trailerMeta{r: body, c: r.chunked, h: sums}
+	}
+	p, err := r.s.backend.UploadPart(r.ctx(), r.auth.id, r.bucket, r.key, r.query.Get("uploadId"), n, body, size, md5, sums)
 	if err != nil {
 		return err
 	}
@@ -120,6 +134,24 @@ func ParseCompleteMultipartUpload(b []byte) ([]Part, error) {
 	return parts, nil
 }
 
+// xmlChecksums are the Checksum* elements of part and completion results.
+type xmlChecksums struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+}
+
+func checksumsXML(h map[string]string) xmlChecksums {
+	return xmlChecksums{ChecksumCRC32: h["X-Amz-Checksum-Crc32"], ChecksumCRC32C: h["X-Amz-Checksum-Crc32c"],
+		ChecksumSHA1: h["X-Amz-Checksum-Sha1"], ChecksumSHA256: h["X-Amz-Checksum-Sha256"],
+		ChecksumCRC64NVME: h["X-Amz-Checksum-Crc64nvme"], ChecksumMD5: h["X-Amz-Checksum-Md5"],
+		ChecksumSHA512: h["X-Amz-Checksum-Sha512"]}
+}
+
 type completeResult struct {
 	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
 	NS       string   `xml:"xmlns,attr"`
@@ -127,6 +159,8 @@ type completeResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	xmlChecksums
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 func (r *req) completeMultipartUpload() error {
@@ -143,7 +177,11 @@ func (r *req) completeMultipartUpload() error {
 		return err
 	}
 	loc := "http://" + string(r.c.Request.Header.Host()) + "/" + r.bucket + "/" + r.key
-	return r.writeXML(completeResult{NS: s3NS, Location: loc, Bucket: r.bucket, Key: r.key, ETag: quote(info.ETag)})
+	out := completeResult{NS: s3NS, Location: loc, Bucket: r.bucket, Key: r.key, ETag: quote(info.ETag), xmlChecksums: checksumsXML(info.Headers)}
+	if out.xmlChecksums != (xmlChecksums{}) {
+		out.ChecksumType = info.Headers["X-Amz-Checksum-Type"]
+	}
+	return r.writeXML(out)
 }
 
 func (r *req) abortMultipartUpload() error {
@@ -158,6 +196,7 @@ type xmlPart struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	xmlChecksums
 }
 
 type listPartsResult struct {
@@ -198,7 +237,7 @@ func (r *req) listParts() error {
 	out := listPartsResult{NS: s3NS, Bucket: r.bucket, Key: r.key, UploadID: uid, Initiator: o, Owner: o,
 		StorageClass: "STANDARD", PartNumberMarker: after, MaxParts: max, IsTruncated: trunc}
 	for _, p := range parts {
-		out.Parts = append(out.Parts, xmlPart{PartNumber: p.Number, LastModified: isoTime(p.LastModified), ETag: quote(p.ETag), Size: p.Size})
+		out.Parts = append(out.Parts, xmlPart{PartNumber: p.Number, LastModified: isoTime(p.LastModified), ETag: quote(p.ETag), Size: p.Size, xmlChecksums: checksumsXML(p.Checksums)})
 		out.NextPartNumberMarker = p.Number
 	}
 	return r.writeXML(out)

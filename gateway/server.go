@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -117,8 +116,14 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		r.writeErr(err)
 		return
 	}
-	if c.IsPost() && r.key == "" && bytes.HasPrefix(c.Request.Header.ContentType(), []byte("multipart/form-data")) {
-		r.writeErr(errf(501, "NotImplemented", "POST object (browser form upload) is not implemented"))
+	if r.isPostObject() {
+		err := ValidBucketName(r.bucket)
+		if err == nil {
+			err = r.postObject()
+		}
+		if err != nil {
+			r.writeErr(err)
+		}
 		return
 	}
 	if err := r.authenticate(); err != nil {

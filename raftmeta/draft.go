@@ -99,6 +99,8 @@ type UploadPart struct {
 	Size   int64        `json:"size"`
 	Chunks []DraftChunk `json:"chunks,omitempty"`
 	MTime  int64        `json:"mtime,omitempty"`
+	// Checksums are the part's x-amz-checksum-* values (opaque to raftmeta).
+	Checksums map[string]string `json:"checksums,omitempty"`
 }
 
 // CompletePart names a part in CompleteUpload.
@@ -216,8 +218,9 @@ func (m *Meta) PutPart(ctx context.Context, context, repo, uploadID string, p Up
 // CompleteUpload checks parts (ErrInvalidPartOrder, ErrInvalidPart,
 // ErrEntityTooSmall for a non-last part under minPartSize), writes the
 // object's draft entry (ETag md5-of-md5s-N, upload's attrs) and deletes the
-// upload, in one command. cond is as for PutDraft.
-func (m *Meta) CompleteUpload(ctx context.Context, context, repo, uploadID, key string, parts []CompletePart, minPartSize int64, cond *PutCondition) (DraftEntry, error) {
+// upload, in one command. cond is as for PutDraft; attrs (optional) are
+// added to (or override) the upload's attrs on the entry.
+func (m *Meta) CompleteUpload(ctx context.Context, context, repo, uploadID, key string, parts []CompletePart, minPartSize int64, cond *PutCondition, attrs map[string]string) (DraftEntry, error) {
 	if err := validateRef(context, repo); err != nil {
 		return DraftEntry{}, err
 	}
@@ -225,7 +228,7 @@ func (m *Meta) CompleteUpload(ctx context.Context, context, repo, uploadID, key 
 		return DraftEntry{}, fmt.Errorf("%w: %d parts", ErrInvalidPart, len(parts))
 	}
 	res, err := m.submitDraft(ctx, opUploadComplete, &draftCmd{Context: context, Repo: repo, UploadID: uploadID,
-		Path: key, Parts: parts, MinPartSize: minPartSize, Cond: cond})
+		Path: key, Parts: parts, MinPartSize: minPartSize, Cond: cond, Attrs: attrs})
 	if err != nil {
 		return DraftEntry{}, err
 	}

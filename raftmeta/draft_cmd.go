@@ -35,6 +35,8 @@ type draftCmd struct {
 	Part        *UploadPart    `json:"part,omitempty"`
 	Parts       []CompletePart `json:"parts,omitempty"`
 	MinPartSize int64          `json:"min_part_size,omitempty"`
+	// Attrs are merged into the completed entry's attrs (upload_complete).
+	Attrs map[string]string `json:"attrs,omitempty"`
 }
 
 // draftResult is the FSM's answer to a draft op; Status "" is success.

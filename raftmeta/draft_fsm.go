@@ -219,6 +219,15 @@ func (tx *txn) uploadComplete(d *draftCmd) ([]byte, error) {
 		return orFail(err, "no_such_upload", d.UploadID)
 	}
 	e := DraftEntry{Path: u.Key, Attrs: u.Attrs}
+	if len(d.Attrs) > 0 {
+		e.Attrs = make(map[string]string, len(u.Attrs)+len(d.Attrs))
+		for k, v := range u.Attrs {
+			e.Attrs[k] = v
+		}
+		for k, v := range d.Attrs {
+			e.Attrs[k] = v
+		}
+	}
 	md := md5.New()
 	for i, cp := range d.Parts {
 		if i > 0 && cp.Number <= d.Parts[i-1].Number {

@@ -85,13 +85,13 @@ func TestDraftAndUploadsThroughFollower(t *testing.T) {
 		}
 	}
 	parts := []raftmeta.CompletePart{{Number: 1, ETag: "0102"}, {Number: 2, ETag: "0102"}}
-	if _, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", parts, 11, nil); !errors.Is(err, raftmeta.ErrEntityTooSmall) {
+	if _, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", parts, 11, nil, nil); !errors.Is(err, raftmeta.ErrEntityTooSmall) {
 		t.Fatalf("too small: %v", err)
 	}
-	if _, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", []raftmeta.CompletePart{parts[1], parts[0]}, 1, nil); !errors.Is(err, raftmeta.ErrInvalidPartOrder) {
+	if _, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", []raftmeta.CompletePart{parts[1], parts[0]}, 1, nil, nil); !errors.Is(err, raftmeta.ErrInvalidPartOrder) {
 		t.Fatalf("order: %v", err)
 	}
-	e, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", parts, 10, nil)
+	e, err := m.CompleteUpload(ctx, d, "dr", u.ID, "big", parts, 10, nil, nil)
 	if err != nil || e.Size != 20 || len(e.Chunks) != 2 || e.Attrs["content-type"] != "x/y" || e.ETag[len(e.ETag)-2:] != "-2" {
 		t.Fatalf("complete %+v %v", e, err)
 	}

@@ -74,11 +74,11 @@ func checkPartNumber(n int) error {
 }
 
 func partInfo(p raftmeta.UploadPart) gateway.Part {
-	return gateway.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, LastModified: time.Unix(0, p.MTime).UTC()}
+	return gateway.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, LastModified: time.Unix(0, p.MTime).UTC(), Checksums: p.Checksums}
 }
 
 // UploadPart implements gateway.Backend.
-func (b *Backend) UploadPart(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte) (gateway.Part, error) {
+func (b *Backend) UploadPart(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte, checksums map[string]string) (gateway.Part, error) {
 	if err := checkPartNumber(number); err != nil {
 		return gateway.Part{}, err
 	}
@@ -91,7 +91,7 @@ func (b *Backend) UploadPart(ctx context.Context, id gateway.Identity, bucket, k
 		return gateway.Part{}, err
 	}
 	p, err := b.meta.PutPart(ctx, t.Context, t.Repo, uploadID,
-		raftmeta.UploadPart{Number: number, ETag: s.etag(), Size: s.size, Chunks: s.chunks})
+		raftmeta.UploadPart{Number: number, ETag: s.etag(), Size: s.size, Chunks: s.chunks, Checksums: gateway.PartChecksums(checksums)})
 	if err != nil {
 		return gateway.Part{}, mapUploadErr(err)
 	}
@@ -212,11 +212,72 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 	for i, p := range parts {
 		cps[i] = raftmeta.CompletePart{Number: p.Number, ETag: strings.ToLower(unquote(p.ETag))}
 	}
-	e, err := b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, nil)
+	attrs, err := b.completeChecksums(ctx, t, uploadID, cps)
+	if err != nil {
+		return gateway.ObjectInfo{}, err
+	}
+	e, err := b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, nil, attrs)
 	if err != nil {
 		return gateway.ObjectInfo{}, mapUploadErr(err)
 	}
 	return fromDraft(e).info, nil
+}
+
+// completeChecksums returns the attrs holding the object's checksums
+// (gateway.MultipartChecksums) computed from the stored parts that are
+// completed; nil when a part lacks checksums or its ETag differs from the
+// requested one (the FSM then refuses the completion anyway).
+func (b *Backend) completeChecksums(ctx context.Context, t target, uploadID string, cps []raftmeta.CompletePart) (map[string]string, error) {
+	u, err := b.meta.GetUpload(ctx, t.Context, t.Repo, uploadID)
+	if err != nil {
+		return nil, mapUploadErr(err)
+	}
+	want := make(map[int]string, len(cps))
+	for _, cp := range cps {
+		want[cp.Number] = cp.ETag
+	}
+	got := make(map[int]gateway.Part, len(cps))
+	for after := 0; ; {
+		ps, err := b.meta.ListParts(ctx, t.Context, t.Repo, uploadID, after, 1000)
+		if err != nil {
+			return nil, mapUploadErr(err)
+		}
+		for _, p := range ps {
+			if e, ok := want[p.Number]; ok {
+				if e != p.ETag || len(p.Checksums) == 0 {
+					return nil, nil
+				}
+				got[p.Number] = partInfo(p)
+			}
+			after = p.Number
+		}
+		if len(ps) < 1000 {
+			break
+		}
+	}
+	parts := make([]gateway.Part, 0, len(cps))
+	for _, cp := range cps {
+		p, ok := got[cp.Number]
+		if !ok {
+			return nil, nil
+		}
+		parts = append(parts, p)
+	}
+	hdrs := map[string]string{}
+	for k, v := range u.Attrs {
+		if h, ok := strings.CutPrefix(k, attrHdrPrefix); ok {
+			hdrs[h] = v
+		}
+	}
+	cs := gateway.MultipartChecksums(hdrs, parts)
+	if cs == nil {
+		return nil, nil
+	}
+	attrs := make(map[string]string, len(cs))
+	for k, v := range cs {
+		attrs[attrHdrPrefix+k] = v
+	}
+	return attrs, nil
 }
 
 // AbortMultipartUpload implements gateway.Backend.

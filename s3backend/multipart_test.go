@@ -25,20 +25,20 @@ func TestMultipartCompleteAbortAndErrors(t *testing.T) {
 	for i, p := range parts {
 		// Upload part 2 twice: the second upload replaces the first.
 		if i == 1 {
-			if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 2, bytes.NewReader(data(9, 9000)), 9000, nil); err != nil {
+			if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 2, bytes.NewReader(data(9, 9000)), 9000, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		pi, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, i+1, bytes.NewReader(p), int64(len(p)), nil)
+		pi, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, i+1, bytes.NewReader(p), int64(len(p)), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		listed = append(listed, gateway.Part{Number: pi.Number, ETag: `"` + pi.ETag + `"`})
 	}
-	if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 10001, bytes.NewReader(nil), 0, nil); !errors.Is(err, gateway.ErrInvalidArgument) {
+	if _, err := e.b.UploadPart(ctx, id, "mp", "big.tar", up, 10001, bytes.NewReader(nil), 0, nil, nil); !errors.Is(err, gateway.ErrInvalidArgument) {
 		t.Fatalf("part 10001: %v", err)
 	}
-	if _, err := e.b.UploadPart(ctx, id, "mp", "other", up, 1, bytes.NewReader(nil), 0, nil); !errors.Is(err, gateway.ErrNoSuchUpload) {
+	if _, err := e.b.UploadPart(ctx, id, "mp", "other", up, 1, bytes.NewReader(nil), 0, nil, nil); !errors.Is(err, gateway.ErrNoSuchUpload) {
 		t.Fatalf("wrong key: %v", err)
 	}
 	ps, trunc, err := e.b.ListParts(ctx, id, "mp", "big.tar", up, 0, 2)
@@ -67,7 +67,7 @@ func TestMultipartCompleteAbortAndErrors(t *testing.T) {
 	up2, _ := e.b.CreateMultipartUpload(ctx, id, "mp", "small", gateway.PutMeta{})
 	var small []gateway.Part
 	for n := 1; n <= 2; n++ {
-		pi, err := e.b.UploadPart(ctx, id, "mp", "small", up2, n, bytes.NewReader(parts[2]), 100, nil)
+		pi, err := e.b.UploadPart(ctx, id, "mp", "small", up2, n, bytes.NewReader(parts[2]), 100, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ type Meta interface {
 	ListUploads(ctx context.Context, context, repo string) ([]raftmeta.Upload, error)
 	PutPart(ctx context.Context, context, repo, uploadID string, p raftmeta.UploadPart) (raftmeta.UploadPart, error)
 	ListParts(ctx context.Context, context, repo, id string, after, limit int) ([]raftmeta.UploadPart, error)
-	CompleteUpload(ctx context.Context, context, repo, uploadID, key string, parts []raftmeta.CompletePart, minPartSize int64, cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error)
+	CompleteUpload(ctx context.Context, context, repo, uploadID, key string, parts []raftmeta.CompletePart, minPartSize int64, cond *raftmeta.PutCondition, attrs map[string]string) (raftmeta.DraftEntry, error)
 	AbortUpload(ctx context.Context, context, repo, uploadID string) error
 }
 

@@ -57,8 +57,8 @@ func TestContract(t *testing.T) {
 	}
 	// Multipart ETag = md5(concat(part md5s))-N.
 	uid, _ := m.CreateMultipartUpload(ctx, root, "bkt", "mp", gateway.PutMeta{})
-	p1, _ := m.UploadPart(ctx, root, "bkt", "mp", uid, 1, bytes.NewReader([]byte("aaaa")), 4, nil)
-	p2, _ := m.UploadPart(ctx, root, "bkt", "mp", uid, 2, bytes.NewReader([]byte("b")), 1, nil)
+	p1, _ := m.UploadPart(ctx, root, "bkt", "mp", uid, 1, bytes.NewReader([]byte("aaaa")), 4, nil, nil)
+	p2, _ := m.UploadPart(ctx, root, "bkt", "mp", uid, 2, bytes.NewReader([]byte("b")), 1, nil, nil)
 	if _, err := m.CompleteMultipartUpload(ctx, root, "bkt", "mp", uid, []gateway.Part{p2, p1}); !errors.Is(err, gateway.ErrInvalidPartOrder) {
 		t.Fatalf("order: %v", err)
 	}

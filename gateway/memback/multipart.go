@@ -64,7 +64,7 @@ func checkNumber(n int) error {
 }
 
 // UploadPart implements gateway.Backend.
-func (m *Backend) UploadPart(ctx context.Context, id gateway.Identity, bk, key, uid string, n int, body io.Reader, size int64, contentMD5 []byte) (gateway.Part, error) {
+func (m *Backend) UploadPart(ctx context.Context, id gateway.Identity, bk, key, uid string, n int, body io.Reader, size int64, contentMD5 []byte, checksums map[string]string) (gateway.Part, error) {
 	if err := checkNumber(n); err != nil {
 		return gateway.Part{}, err
 	}
@@ -78,17 +78,17 @@ func (m *Backend) UploadPart(ctx context.Context, id gateway.Identity, bk, key, 
 	if err != nil {
 		return gateway.Part{}, err
 	}
-	return m.storePart(id, bk, key, uid, n, data, etag)
+	return m.storePart(id, bk, key, uid, n, data, etag, gateway.PartChecksums(checksums))
 }
 
-func (m *Backend) storePart(id gateway.Identity, bk, key, uid string, n int, data []byte, etag string) (gateway.Part, error) {
+func (m *Backend) storePart(id gateway.Identity, bk, key, uid string, n int, data []byte, etag string, sums map[string]string) (gateway.Part, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	_, u, err := m.upload(id, bk, key, uid, true)
 	if err != nil {
 		return gateway.Part{}, err
 	}
-	p := &part{data: data, info: gateway.Part{Number: n, ETag: etag, Size: int64(len(data)), LastModified: m.cfg.Clock().UTC()}}
+	p := &part{data: data, info: gateway.Part{Number: n, ETag: etag, Size: int64(len(data)), LastModified: m.cfg.Clock().UTC(), Checksums: sums}}
 	u.parts[n] = p
 	return p.info, nil
 }
@@ -112,7 +112,7 @@ func (m *Backend) UploadPartCopy(ctx context.Context, id gateway.Identity, bk, k
 		data = data[rng.Start : rng.Start+rng.Length]
 	}
 	sum := md5.Sum(data)
-	return m.storePart(id, bk, key, uid, n, data, hex.EncodeToString(sum[:]))
+	return m.storePart(id, bk, key, uid, n, data, hex.EncodeToString(sum[:]), nil)
 }
 
 // ListParts implements gateway.Backend.
@@ -151,6 +151,7 @@ func (m *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 	}
 	var data bytes.Buffer
 	sums := md5.New()
+	stored := make([]gateway.Part, 0, len(parts))
 	for i := 1; i < len(parts); i++ {
 		if parts[i].Number <= parts[i-1].Number {
 			return gateway.ObjectInfo{}, gateway.ErrInvalidPartOrder
@@ -167,12 +168,23 @@ func (m *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 		raw, _ := hex.DecodeString(got.info.ETag)
 		sums.Write(raw)
 		data.Write(got.data)
+		stored = append(stored, got.info)
 	}
 	if err := checkPut(b.objects[key], u.meta); err != nil {
 		return gateway.ObjectInfo{}, err
 	}
 	etag := hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(parts))
-	o := &object{data: data.Bytes(), info: infoFrom(key, int64(data.Len()), etag, m.cfg.Clock(), u.meta)}
+	meta := u.meta
+	if cs := gateway.MultipartChecksums(u.meta.Headers, stored); cs != nil {
+		meta.Headers = map[string]string{}
+		for k, v := range u.meta.Headers {
+			meta.Headers[k] = v
+		}
+		for k, v := range cs {
+			meta.Headers[k] = v
+		}
+	}
+	o := &object{data: data.Bytes(), info: infoFrom(key, int64(data.Len()), etag, m.cfg.Clock(), meta)}
 	b.objects[key] = o
 	delete(b.uploads, uid)
 	return copyInfo(o.info), nil
