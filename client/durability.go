@@ -92,6 +92,7 @@ type FsckReport struct {
 	Healthy       int    `json:"healthy"`
 	Misplaced     int    `json:"misplaced"`
 	Degraded      int    `json:"degraded"`
+	AtRisk        int    `json:"at_risk"` // of Degraded: fewer than K+1 shards
 	Lost          int    `json:"lost"`
 	LostChunks    []struct {
 		ID      string   `json:"id"`

@@ -17,7 +17,7 @@ import (
 
 const (
 	fmtFsck = "layout: {{.LayoutVersion}} ({{.Policy}})\nbundles: {{.Bundles}}\nchunks: {{.Chunks}}\n" +
-		"healthy: {{.Healthy}}\ndegraded: {{.Degraded}}\nmisplaced: {{.Misplaced}}\nlost: {{.Lost}}" +
+		"healthy: {{.Healthy}}\ndegraded: {{.Degraded}} (at risk, < k+1 shards: {{.AtRisk}})\nmisplaced: {{.Misplaced}}\nlost: {{.Lost}}" +
 		"{{range .LostChunks}}\nlost chunk {{.ID}} ({{.Shards}} shards) in {{join .Bundles}}{{end}}" +
 		"{{range .Unreadable}}\nunreadable: {{.}}{{end}}"
 	fmtGC = "{{if .DryRun}}reclaimable{{else}}reclaimed{{end}}: {{.Chunks}} chunks, {{.Shards}} shards, {{.Bytes}} bytes" +
