@@ -89,31 +89,7 @@ func (s *Store) Has(ctx context.Context, keys []Key) ([]bool, error) {
 // Iterate calls fn for every shard in key order (chunk ID, then index) over
 // a consistent snapshot. An error from fn stops the walk and is returned.
 func (s *Store) Iterate(ctx context.Context, fn func(Key, Info) error) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixIndex}, UpperBound: []byte{prefixIndex + 1}})
-	if err != nil {
-		return fmt.Errorf("shard: iterate: %w", err)
-	}
-	defer it.Close()
-	n := 0
-	for ok := it.First(); ok; ok = it.Next() {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("shard: iterate: %w", err)
-			}
-		}
-		k, err := parseIndexKey(it.Key())
-		if err != nil {
-			return fmt.Errorf("shard: iterate: %w", err)
-		}
-		e, err := decodeIndexValue(it.Value())
-		if err != nil {
-			return fmt.Errorf("shard: iterate %s: %w", k, err)
-		}
-		if err := fn(k, e.info); err != nil {
-			return err
-		}
-	}
-	return it.Error()
+	return s.IterateSeqAfter(ctx, nil, func(k Key, in SeqInfo) error { return fn(k, in.Info) })
 }
 
 // lookup reads and decodes k's index entry: ErrNotFound, ErrCorrupt.
