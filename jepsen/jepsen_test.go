@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datamon-io/datamon/jepsen/checker"
 	"github.com/datamon-io/datamon/jepsen/datamon"
 	"github.com/datamon-io/datamon/jepsen/netns"
 	"github.com/datamon-io/datamon/jepsen/runner"
@@ -89,6 +90,7 @@ func TestJepsen(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			// The stand-in serves its store on node 0 only; the health
 			// workload works with any cluster.
+			var checks []func(context.Context, runner.Cluster) checker.Result
 			pcc := runner.ProcessClusterConfig{Binary: standin, Env: []string{"JEPSEN_STANDIN_STALE=0"}}
 			reg, quiet, warmup, minLeader := runner.StandinRegistry(0), 5*time.Second, 3*time.Second, 0
 			if sc.cluster == "datamon" {
@@ -102,6 +104,14 @@ func TestJepsen(t *testing.T) {
 				// A 5 s warm-up gives the before-fault liveness floor a
 				// window that does not hinge on one slow second.
 				pcc, reg, quiet, warmup, minLeader = datamon.ClusterConfig(bin), datamon.Registry(datamon.Config{}), 15*time.Second, 5*time.Second, 1
+				if hasNemesis(sc, "partition-snapshot") {
+					pcc.Args = datamon.SnapshotArgs
+				}
+				if durable(sc, *flagFull) {
+					// Every acknowledged object is fetched and hashed.
+					reg = datamon.Registry(datamon.Config{FinalFetch: 1 << 30})
+					checks = append(checks, datamon.FsckCheck)
+				}
 			}
 			cfg := runner.Config{
 				Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: seed,
@@ -111,6 +121,7 @@ func TestJepsen(t *testing.T) {
 				Quiet: quiet, MinFaults: 5, MinLeaderFaults: minLeader, Floors: sc.floors,
 				Cluster:  runner.NewProcessCluster(pcc),
 				Registry: reg, Logger: log,
+				ExtraNemeses: datamon.Nemeses(), Checks: checks,
 			}
 			rep, err := runner.Run(context.Background(), cfg)
 			if err != nil {
@@ -119,6 +130,14 @@ func TestJepsen(t *testing.T) {
 				t.Fatal(err)
 			}
 			fmt.Println(rep.Line())
+			if hasNemesis(sc, "partition-snapshot") {
+				fmt.Printf("  %s: %d raft snapshot installs in the node logs\n", sc.name, datamon.SnapshotInstalls(rep.Dir))
+			}
+			for _, r := range rep.Results {
+				if r.Checker == "durability-fsck" {
+					fmt.Printf("  %s: %s\n", sc.name, r)
+				}
+			}
 			if !rep.Valid {
 				failed++
 				t.Fatal(rep.Line())

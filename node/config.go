@@ -55,6 +55,9 @@ type Config struct {
 	Fast bool `yaml:"fast"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
+	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
+	// keep N/2 trailing logs and check every second (fault-injection tests).
+	TestRaftSnapshotThreshold uint64 `yaml:"-"`
 
 	Logger *slog.Logger `yaml:"-"`
 }

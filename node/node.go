@@ -238,6 +238,7 @@ func (n *Node) startMeta() error {
 	mcfg.Policy = n.cfg.Policy
 	mcfg.Clock = n.clock
 	mcfg.Fast = n.cfg.Fast
+	mcfg.SnapshotThreshold, mcfg.TrailingLogs, mcfg.SnapshotInterval = n.cfg.TestRaftSnapshotThreshold, n.cfg.TestRaftSnapshotThreshold/2, time.Duration(min(n.cfg.TestRaftSnapshotThreshold, 1))*time.Second // 0: defaults
 	mcfg.Logger = n.log.With("component", "raftmeta")
 	if n.cfg.RootAccessKey != "" {
 		mcfg.RootKey = &model.AccessKey{ID: n.cfg.RootAccessKey, Secret: n.cfg.RootSecretKey, Root: true,

@@ -104,6 +104,8 @@ flags given on the command line win.`,
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	f.DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")
 	_ = f.MarkHidden("test-clock-offset")
+	f.Uint64Var(&cfg.TestRaftSnapshotThreshold, "test-raft-snapshot-threshold", 0, "raft snapshot threshold N (trailing logs N/2, snapshot check every second; fault-injection tests only)")
+	_ = f.MarkHidden("test-raft-snapshot-threshold")
 	return cmd
 }
 

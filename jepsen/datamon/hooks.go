@@ -20,6 +20,9 @@ func statuses(ctx context.Context, c *runner.ProcessCluster, timeout time.Durati
 	out, errs := map[string]client.Status{}, map[string]error{}
 	var wg sync.WaitGroup
 	for i, n := range nodes {
+		if n.PID() == 0 {
+			continue // stopped (e.g. removed by the membership nemesis): no state to compare
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -1,11 +1,14 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/datamon-io/datamon/jepsen/checker"
+	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/netns"
 )
 
@@ -45,7 +48,29 @@ type Config struct {
 	Cluster  ClusterFactory // required
 	Registry Registry       // workload factories by name
 	Logger   *slog.Logger
+
+	// ExtraNemeses are product nemeses by name (membership, snapshot
+	// catch-up, shard corruption, proxy latency); they may be named in
+	// Nemeses next to the built-in ones.
+	ExtraNemeses map[string]NemesisFactory
+	// TmpfsDataDirs mounts a 256 MiB tmpfs on every node's data dir (also
+	// implied by the disk-full nemesis).
+	TmpfsDataDirs bool
+	// Checks run after the final reads (e.g. the fsck durability check).
+	Checks []func(ctx context.Context, cl Cluster) checker.Result
 }
+
+// NemesisEnv is what a NemesisFactory gets.
+type NemesisEnv struct {
+	Seed     uint64
+	Network  *netns.Network
+	Cluster  Cluster
+	DataDirs map[string]string // node ID → data dir
+	Logger   *slog.Logger
+}
+
+// NemesisFactory builds a product nemesis.
+type NemesisFactory func(env NemesisEnv) (nemesis.Nemesis, error)
 
 // Floor is a workload's liveness floors: minimum ok ops before the first
 // fault and between the final heal and the end of the quiet period.
@@ -120,7 +145,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, n := range c.Nemeses {
-		if !knownNemesis(n) {
+		if !knownNemesis(n) && c.ExtraNemeses[n] == nil {
 			errs = append(errs, fmt.Errorf("runner: unknown nemesis %q (known: %v)", n, NemesisNames()))
 		}
 	}

@@ -3,9 +3,11 @@ package runner
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -68,7 +70,12 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 
 	nems := map[string]nemesis.Nemesis{}
 	for i, name := range cfg.Nemeses {
-		n, err := buildNemesis(name, cfg.Seed+uint64(i)+1, nw, cl, dataDirs, log)
+		var n nemesis.Nemesis
+		if f := cfg.ExtraNemeses[name]; f != nil {
+			n, err = f(NemesisEnv{Seed: cfg.Seed + uint64(i) + 1, Network: nw, Cluster: cl, DataDirs: dataDirs, Logger: log})
+		} else {
+			n, err = buildNemesis(name, cfg.Seed+uint64(i)+1, nw, cl, dataDirs, log)
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -175,20 +182,22 @@ func prepareNodes(ctx context.Context, cfg Config, nw *netns.Network, cleanups *
 		if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
 			return nil, nil, err
 		}
-		for _, nm := range cfg.Nemeses {
-			if nm == "disk-full" {
-				unmount, err := nemesis.MountTmpfs(ctx, s.DataDir, 256<<20, nw.Ledger)
-				if err != nil {
-					return nil, nil, err
-				}
-				*cleanups = append(*cleanups, unmount)
+		if cfg.TmpfsDataDirs || slices.Contains(cfg.Nemeses, "disk-full") {
+			unmount, err := nemesis.MountTmpfs(ctx, s.DataDir, 256<<20, nw.Ledger)
+			if err != nil {
+				return nil, nil, err
 			}
+			*cleanups = append(*cleanups, unmount)
 		}
 		dirs[s.ID] = s.DataDir
 		specs = append(specs, s)
 	}
 	return specs, dirs, nil
 }
+
+// ErrSkipped is returned by a nemesis Invoke that had nothing left to do
+// (e.g. membership after its one removal and drain); it is not counted.
+var ErrSkipped = errors.New("runner: nemesis skipped")
 
 // runSchedule executes the timeline until ctx ends; it returns the offset of
 // the first fault, the number of successful invocations, how many of them
@@ -207,7 +216,10 @@ func runSchedule(ctx context.Context, steps []Step, nems map[string]nemesis.Neme
 		if s.Heal {
 			err = nems[s.Nemesis].Heal(sctx)
 		} else {
-			if err = nems[s.Nemesis].Invoke(sctx); err == nil {
+			err = nems[s.Nemesis].Invoke(sctx)
+			if errors.Is(err, ErrSkipped) {
+				err = nil // nothing left to do: neither a fault nor an error
+			} else if err == nil {
 				faults++
 				if a, ok := nems[s.Nemesis].(leaderAimer); ok && a.AimedAtLeader() {
 					leader++
@@ -246,6 +258,9 @@ func check(ctx context.Context, cfg Config, cl Cluster, wls []Workload, rep *Rep
 	hashes, errs := cl.StateHashes(hctx)
 	if hashes != nil || errs != nil {
 		res = append(res, checker.CheckConvergence(hashes, errs))
+	}
+	for _, c := range cfg.Checks {
+		res = append(res, c(ctx, cl))
 	}
 	return res
 }
