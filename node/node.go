@@ -297,7 +297,7 @@ func (n *Node) startChunks() error {
 // startS3 builds the S3 backend (repos as buckets, drafts in Raft) and, when
 // an S3 address is configured, serves the gateway on it.
 func (n *Node) startS3() error {
-	b, err := s3backend.New(s3backend.Config{Logger: n.log.With("component", "s3backend")}, n.meta, n.chunks)
+	b, err := s3backend.New(s3backend.Config{Logger: n.log.With("component", "s3backend")}, servingMeta{n.meta}, n.chunks)
 	if err != nil {
 		return fmt.Errorf("node: s3 backend: %w", err)
 	}
@@ -341,7 +341,7 @@ func (n *Node) startAPI(dur *durability.Service) error {
 			errors.Is(err, cas.ErrUnavailable) || errors.Is(err, cas.ErrInsufficientShards) ||
 			errors.Is(err, cas.ErrNoLayout) || errors.Is(err, cas.ErrClosed)
 	}
-	srv := api.New(acfg, n.meta, n.chunks, n.clusterAPI(dur))
+	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
 	n.goServe("api", func() error { return n.api.Serve(ln) })

@@ -116,6 +116,10 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 		if errors.Is(err, model.ErrNotFound) {
 			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrAccessDenied, err)
 		}
+		if errors.Is(err, raftmeta.ErrNoLeader) {
+			// This node cannot vouch for any key yet: 503 SlowDown, clients retry elsewhere.
+			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrSlowDown, err)
+		}
 		return "", gateway.Identity{}, err
 	}
 	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, Name: k.Contributor.Name, Email: k.Contributor.Email}

@@ -62,7 +62,12 @@ func (s *s3Objects) do(ctx context.Context, method, key string, query url.Values
 	for _, node := range s.nodes {
 		s.sent.Store(false)
 		b, err := s.once(ctx, node, method, key, query, body)
-		if err == nil || s.sent.Load() {
+		// A read may go to the next node whatever happened; a write only when
+		// nothing was sent. A 503 (e.g. a node removed from the cluster that
+		// cannot vouch for keys) is worth another node for reads.
+		var se *s3Error
+		retryRead := method == http.MethodGet && errors.As(err, &se) && se.Status == http.StatusServiceUnavailable
+		if err == nil || (s.sent.Load() && !retryRead) {
 			return b, err
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", node, err))
