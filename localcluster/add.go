@@ -1,59 +1,11 @@
 package localcluster
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 )
-
-// StartWith is Start with per-node extra arguments: perNode(i) is appended
-// to node i's command line after Config.ExtraArgs (a flag given twice takes
-// the later value). perNode may be nil.
-func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*Cluster, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("localcluster: %w", err)
-	}
-	sec, err := loadOrCreateSecrets(cfg.Dir)
-	if err != nil {
-		return nil, err
-	}
-	c := &Cluster{cfg: cfg, Secrets: sec}
-	if err := c.build(); err != nil {
-		return nil, err
-	}
-	if perNode != nil {
-		for i, n := range c.Nodes {
-			n.args = append(n.args, perNode(i)...)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(cfg.Dir, "secret"), []byte(sec.ClusterSecret), 0o600); err != nil {
-		return nil, err
-	}
-	for _, n := range c.Nodes {
-		if err := n.start(cfg.Binary); err != nil {
-			c.Stop()
-			return nil, err
-		}
-		c.cfg.Logger.Info("started node", "id", n.ID, "pid", n.PID(), "site", n.Site)
-	}
-	if err := c.WaitReady(ctx, cfg.ReadyTimeout); err != nil {
-		c.Stop()
-		return nil, err
-	}
-	cc := ClientConfig{Server: c.APIURLs(), AccessKey: sec.AccessKey, SecretKey: sec.SecretKey,
-		S3Endpoint: c.Nodes[0].S3URL(), Context: "default", Name: "local user", Email: "user@localhost"}
-	if err := writeClientConfig(c.ClientConfigPath(), cc); err != nil {
-		c.Stop()
-		return nil, err
-	}
-	return c, nil
-}
 
 // AddNode starts one more node process on site (a new site name is fine)
 // with the cluster's secrets, environment and flags, fresh ports, joining

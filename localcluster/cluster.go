@@ -33,7 +33,12 @@ func (c *Cluster) APIURLs() []string {
 }
 
 // Start builds and starts the cluster, then waits until it is ready.
-func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+func Start(ctx context.Context, cfg Config) (*Cluster, error) { return StartWith(ctx, cfg, nil) }
+
+// StartWith is Start with per-node extra arguments: perNode(i) is appended
+// to node i's command line after Config.ExtraArgs (a flag given twice takes
+// the later value). perNode may be nil.
+func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -47,6 +52,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, Secrets: sec}
 	if err := c.build(); err != nil {
 		return nil, err
+	}
+	if perNode != nil {
+		for i, n := range c.Nodes {
+			n.args = append(n.args, perNode(i)...)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(cfg.Dir, "secret"), []byte(sec.ClusterSecret), 0o600); err != nil {
 		return nil, err
