@@ -14,6 +14,8 @@ declare -A pkgs=(
   [s3cmd]=s3cmd
   [rclone]=rclone
   [curl]=curl
+  [nft]=nftables     # jepsen partitions
+  [ip]=iproute2      # jepsen network namespaces
 )
 for c in "${!pkgs[@]}"; do
   have_cmd "$c" || need+=("${pkgs[$c]}")
