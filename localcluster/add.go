@@ -3,8 +3,6 @@ package localcluster
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"strings"
 )
 
 // AddNode starts one more node process on site (a new site name is fine)
@@ -26,29 +24,8 @@ func (c *Cluster) AddNode(site string, extra ...string) (*Node, error) {
 	for _, o := range c.Nodes {
 		join = append(join, o.GossipAddr())
 	}
-	n.args = []string{"node",
-		"--id", n.ID, "--site", n.Site, "--data-dir", n.Dir,
-		"--gossip", n.GossipAddr(), "--rpc", n.RPCAddr(),
-		"--raft", fmt.Sprintf("127.0.0.1:%d", n.Ports.Raft),
-		"--api", fmt.Sprintf("127.0.0.1:%d", n.Ports.API),
-		"--s3", fmt.Sprintf("127.0.0.1:%d", n.Ports.S3),
-		"--join", strings.Join(join, ","),
-		"--bootstrap-expect", strconv.Itoa(c.cfg.Nodes),
-		"--fast",
-	}
-	if c.cfg.EC != "" {
-		n.args = append(n.args, "--ec", c.cfg.EC)
-	}
-	if c.cfg.Voters != 0 {
-		n.args = append(n.args, "--voters", strconv.Itoa(c.cfg.Voters))
-	}
-	n.args = append(n.args, c.cfg.ExtraArgs...)
+	c.configure(n, join)
 	n.args = append(n.args, extra...)
-	n.env = append([]string{
-		"DATAMON_CLUSTER_SECRET=" + c.Secrets.ClusterSecret,
-		"DATAMON_ROOT_ACCESS_KEY=" + c.Secrets.AccessKey,
-		"DATAMON_ROOT_SECRET_KEY=" + c.Secrets.SecretKey,
-	}, c.cfg.Env...)
 	if err := n.start(c.cfg.Binary); err != nil {
 		return nil, err
 	}

@@ -109,30 +109,36 @@ func (c *Cluster) build() error {
 				join = append(join, o.GossipAddr())
 			}
 		}
-		n.args = []string{"node",
-			"--id", n.ID, "--site", n.Site, "--data-dir", n.Dir,
-			"--gossip", n.GossipAddr(), "--rpc", n.RPCAddr(),
-			"--raft", fmt.Sprintf("127.0.0.1:%d", n.Ports.Raft),
-			"--api", fmt.Sprintf("127.0.0.1:%d", n.Ports.API),
-			"--s3", fmt.Sprintf("127.0.0.1:%d", n.Ports.S3),
-			"--join", strings.Join(join, ","),
-			"--bootstrap-expect", strconv.Itoa(c.cfg.Nodes),
-			"--fast",
-		}
-		if c.cfg.EC != "" {
-			n.args = append(n.args, "--ec", c.cfg.EC)
-		}
-		if c.cfg.Voters != 0 {
-			n.args = append(n.args, "--voters", strconv.Itoa(c.cfg.Voters))
-		}
-		n.args = append(n.args, c.cfg.ExtraArgs...)
-		n.env = append([]string{
-			"DATAMON_CLUSTER_SECRET=" + c.Secrets.ClusterSecret,
-			"DATAMON_ROOT_ACCESS_KEY=" + c.Secrets.AccessKey,
-			"DATAMON_ROOT_SECRET_KEY=" + c.Secrets.SecretKey,
-		}, c.cfg.Env...)
+		c.configure(n, join)
 	}
 	return nil
+}
+
+// configure sets node n's command line and environment: its ports, the
+// gossip addresses to join, the cluster-wide flags and secrets.
+func (c *Cluster) configure(n *Node, join []string) {
+	n.args = []string{"node",
+		"--id", n.ID, "--site", n.Site, "--data-dir", n.Dir,
+		"--gossip", n.GossipAddr(), "--rpc", n.RPCAddr(),
+		"--raft", fmt.Sprintf("127.0.0.1:%d", n.Ports.Raft),
+		"--api", fmt.Sprintf("127.0.0.1:%d", n.Ports.API),
+		"--s3", fmt.Sprintf("127.0.0.1:%d", n.Ports.S3),
+		"--join", strings.Join(join, ","),
+		"--bootstrap-expect", strconv.Itoa(c.cfg.Nodes),
+		"--fast",
+	}
+	if c.cfg.EC != "" {
+		n.args = append(n.args, "--ec", c.cfg.EC)
+	}
+	if c.cfg.Voters != 0 {
+		n.args = append(n.args, "--voters", strconv.Itoa(c.cfg.Voters))
+	}
+	n.args = append(n.args, c.cfg.ExtraArgs...)
+	n.env = append([]string{
+		"DATAMON_CLUSTER_SECRET=" + c.Secrets.ClusterSecret,
+		"DATAMON_ROOT_ACCESS_KEY=" + c.Secrets.AccessKey,
+		"DATAMON_ROOT_SECRET_KEY=" + c.Secrets.SecretKey,
+	}, c.cfg.Env...)
 }
 
 // WaitReady waits until every running node is healthy and the metadata group
