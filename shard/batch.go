@@ -23,6 +23,7 @@ type job struct {
 	built  chan error // builder result, if writes
 	err    error      // planning or building failed
 	ready  bool       // build finished (err holds its failure)
+	epoch  uint64     // Store.planEpoch when planned (see commitLoop)
 }
 
 // op is the final effect of a batch on one key.

@@ -79,6 +79,9 @@ type Store struct {
 
 	ovMu    sync.Mutex
 	overlay map[Key]pending // index state written by in-flight batches
+	// planEpoch advances after a failed batch is retired from the overlay:
+	// a batch planned in an earlier epoch may rest on the failed one.
+	planEpoch atomic.Uint64
 
 	shards, bytes               atomic.Int64
 	corrupt, puts, dels, batchN atomic.Uint64

@@ -107,7 +107,9 @@ func (s *Store) writeLoop(next uint64) {
 		batch := s.collect(first, lastSize > 1)
 		lastSize = len(batch)
 		gen++
+		epoch := s.planEpoch.Load() // before plan reads the overlay
 		j := s.plan(batch, gen, &next)
+		j.epoch = epoch
 		if len(j.writes) > 0 {
 			j.built = make(chan error, 1)
 			go func() { j.built <- s.buildTable(j) }()
@@ -168,9 +170,18 @@ func (s *Store) failQueued() {
 // retires their overlay entries and frees their slots. Consecutive batches
 // whose sstables are already built are committed together (one Ingest, one
 // synced index batch), amortising the serial part of a commit.
+//
+// A failed batch (e.g. ENOSPC building its sstable) fails, and so does every
+// batch planned before the failed one left the overlay (it may rest on the
+// failed batch's index state). Batches planned after that see only
+// committed state, so writes resume on their own once the cause is gone (a
+// full disk freed): the store does not need a reopen. A failure after a
+// successful ingest leaves unindexed data keys below later sequences:
+// invisible, only their space is lost until the data is compacted away.
 func (s *Store) commitLoop(q <-chan *job, slots <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	var sticky error
+	var failed error   // the last failure, for batches that rested on it
+	var minGood uint64 // batches planned in an earlier epoch rest on a failure
 	var queue []*job
 	open := true
 	for open || len(queue) > 0 {
@@ -196,19 +207,18 @@ func (s *Store) commitLoop(q <-chan *job, slots <-chan struct{}, done chan<- str
 		}
 		waitBuilt(queue[0], true)
 		n := 1
-		for n < len(queue) && queue[0].err == nil && waitBuilt(queue[n], false) && queue[n].err == nil {
+		poisoned := queue[0].epoch < minGood
+		for !poisoned && n < len(queue) && queue[0].err == nil && queue[n].epoch >= minGood &&
+			waitBuilt(queue[n], false) && queue[n].err == nil {
 			n++
 		}
 		group := queue[:n]
-		err := sticky
-		if err == nil {
-			err = s.commitGroup(group)
-		}
-		if err != nil && sticky == nil {
-			// Later batches were planned on top of these; refuse writes
-			// until the store is reopened rather than guess.
-			sticky = fmt.Errorf("%w: earlier write failed: %w", ErrClosed, err)
-			s.log.Error("shard: write failed; store refuses writes until reopened", "err", err)
+		var err error
+		if poisoned {
+			err = fmt.Errorf("%w: planned on top of a failed write: %w", ErrClosed, failed)
+		} else if err = s.commitGroup(group); err != nil {
+			failed = err
+			s.log.Error("shard: write failed; batches planned on top of it fail too, then writes resume", "err", err)
 		}
 		for _, j := range group {
 			if j.path != "" {
@@ -219,6 +229,11 @@ func (s *Store) commitLoop(q <-chan *job, slots <-chan struct{}, done chan<- str
 				r.done <- err
 			}
 			<-slots
+		}
+		if err != nil {
+			// Every batch planned from now on sees the overlay without
+			// this group: it rests on committed state only.
+			minGood = s.planEpoch.Add(1)
 		}
 		queue = append(queue[:0], queue[n:]...)
 	}
