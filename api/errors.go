@@ -21,6 +21,11 @@ var (
 	ErrRoute = errors.New("api: no such route")
 	// ErrMethod: the route exists but not with this method.
 	ErrMethod = errors.New("api: method not allowed")
+	// ErrNotServing: the node refused the request before processing any of
+	// it (it holds no applied cluster metadata: removed and wiped, or not
+	// caught up yet). 503 with code NotServing: the request definitely did
+	// not apply here; send it to another node.
+	ErrNotServing = errors.New("api: node not serving (no applied metadata)")
 )
 
 // Error codes carried in {"error": {"code": ...}}. Clients map them back to
@@ -36,6 +41,7 @@ const (
 	CodeTooLarge         = "TooLarge"
 	CodeMethodNotAllowed = "MethodNotAllowed"
 	CodeUnavailable      = "Unavailable"
+	CodeNotServing       = "NotServing" // 503, not processed at all (ErrNotServing)
 	CodeInternal         = "Internal"
 )
 
@@ -71,6 +77,8 @@ func CodeFor(err error, unavailable func(error) bool) (string, int) {
 		return CodeTooLarge, fasthttp.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrMethod):
 		return CodeMethodNotAllowed, fasthttp.StatusMethodNotAllowed
+	case errors.Is(err, ErrNotServing):
+		return CodeNotServing, fasthttp.StatusServiceUnavailable
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, context.Canceled), unavailable != nil && unavailable(err):
 		return CodeUnavailable, fasthttp.StatusServiceUnavailable

@@ -22,4 +22,8 @@ var (
 	ErrNotImplemented     = errors.New("gateway: not implemented")       // 501 NotImplemented
 	ErrInvalidRange       = errors.New("gateway: invalid range")         // 416 InvalidRange
 	ErrSlowDown           = errors.New("gateway: slow down")             // 503 SlowDown
+	// ErrNotServing: the node refused the request before processing any of
+	// it (no applied cluster metadata); 503 ServiceUnavailable, send it to
+	// another node.
+	ErrNotServing = errors.New("gateway: node not serving") // 503 ServiceUnavailable
 )

@@ -117,8 +117,10 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrAccessDenied, err)
 		}
 		if errors.Is(err, raftmeta.ErrNoLeader) {
-			// This node cannot vouch for any key yet: 503 SlowDown, clients retry elsewhere.
-			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrSlowDown, err)
+			// This node cannot vouch for any key yet (a stale read needs no
+			// leader: only a node without applied metadata says so): 503
+			// ServiceUnavailable, nothing was processed, clients retry elsewhere.
+			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrNotServing, err)
 		}
 		return "", gateway.Identity{}, err
 	}

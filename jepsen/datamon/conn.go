@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/client"
 	"github.com/datamon-io/datamon/jepsen/runner"
 )
@@ -71,14 +73,15 @@ func newCaller(dial dialFunc, apis []string, first int, timeout time.Duration) *
 	return c
 }
 
-// try runs fn against each node in turn until one call was (possibly) sent;
-// it returns that call's error, or errNotSent when no node was reached.
+// try runs fn against each node in turn until one call was (possibly) sent
+// and processed; it returns that call's error, or errNotSent when no node
+// was reached or every node reached refused it unprocessed (notServing).
 func (c *caller) try(ctx context.Context, fn func(*client.Client) error) error {
 	var errs []error
 	for i, cl := range c.clients {
 		c.sent.Store(false)
 		err := fn(cl)
-		if err == nil || c.sent.Load() {
+		if err == nil || (c.sent.Load() && !notServing(err)) {
 			return err
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", c.nodes[i], err))
@@ -92,12 +95,29 @@ func (c *caller) try(ctx context.Context, fn func(*client.Client) error) error {
 // Definite reports whether err means the operation definitely did not
 // apply: nothing was sent, or the server refused it with a 4xx.
 func Definite(err error) bool {
-	if errors.Is(err, errNotSent) {
+	if errors.Is(err, errNotSent) || notServing(err) {
 		return true
 	}
 	var ae *client.APIError
 	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
 		ae.Status != http.StatusRequestTimeout && ae.Status != http.StatusTooManyRequests
+}
+
+// notServing reports whether a node refused the request before processing
+// any of it because it holds no applied cluster metadata (a removed and
+// wiped node; product: node/keys.go): API 503 code NotServing, S3 503
+// ServiceUnavailable. The request definitely did not apply there, so the
+// caller tries the next node, as when nothing was sent.
+func notServing(err error) bool {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return ae.Status == http.StatusServiceUnavailable && ae.Code == api.CodeNotServing
+	}
+	var se *s3Error
+	if errors.As(err, &se) {
+		return se.Status == http.StatusServiceUnavailable && strings.Contains(se.Body, "<Code>ServiceUnavailable</Code>")
+	}
+	return false
 }
 
 // apis lists the nodes' API addresses.

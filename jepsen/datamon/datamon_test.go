@@ -42,6 +42,8 @@ func TestDefinite(t *testing.T) {
 		{&client.APIError{Status: 404}, true},
 		{&client.APIError{Status: 408}, false},
 		{&client.APIError{Status: 503}, false},
+		{&client.APIError{Status: 503, Code: "Unavailable"}, false},
+		{fmt.Errorf("x: %w", &client.APIError{Status: 503, Code: "NotServing"}), true},
 		{errors.New("fasthttp: timeout"), false},
 		{&s3Error{Status: 403}, false}, // Definite is the API's; S3 has s3Definite
 	} {
@@ -49,7 +51,9 @@ func TestDefinite(t *testing.T) {
 			t.Errorf("Definite(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
-	if !s3Definite(&s3Error{Status: 403}) || s3Definite(&s3Error{Status: 500}) || !s3Definite(fmt.Errorf("%w", errNotSent)) {
+	if !s3Definite(&s3Error{Status: 403}) || s3Definite(&s3Error{Status: 500}) || !s3Definite(fmt.Errorf("%w", errNotSent)) ||
+		s3Definite(&s3Error{Status: 503, Body: "<Error><Code>SlowDown</Code></Error>"}) ||
+		!s3Definite(&s3Error{Status: 503, Body: "<Error><Code>ServiceUnavailable</Code></Error>"}) {
 		t.Error("s3Definite misclassifies")
 	}
 }
@@ -84,6 +88,19 @@ func TestCallerFailover(t *testing.T) {
 	err = r.Set(ctx, "l", "B")
 	if err == nil || Definite(err) || !errors.Is(err, client.ErrUnavailable) {
 		t.Fatalf("a 503 after sending must be indeterminate and not failed over: %v", err)
+	}
+	// A node that refused unprocessed (503 NotServing) is failed over.
+	wiped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":{"code":"NotServing","message":"no metadata applied yet"}}`, http.StatusServiceUnavailable)
+	}))
+	defer wiped.Close()
+	r = labelRegister{c: newCaller(d.DialContext, []string{host(wiped), host(good)}, 0, time.Second), ctxN: "default", repo: "r"}
+	if err := r.Set(ctx, "l", "B"); err != nil {
+		t.Fatalf("failover past a not-serving node: %v", err)
+	}
+	r = labelRegister{c: newCaller(d.DialContext, []string{host(wiped), host(wiped)}, 0, time.Second), ctxN: "default", repo: "r"}
+	if err := r.Set(ctx, "l", "B"); !Definite(err) {
+		t.Fatalf("refused unprocessed everywhere must be definite: %v", err)
 	}
 	r = labelRegister{c: newCaller(d.DialContext, []string{refused, refused}, 0, time.Second), ctxN: "default", repo: "r"}
 	if err := r.Set(ctx, "l", "B"); !Definite(err) {

@@ -63,11 +63,11 @@ func (s *s3Objects) do(ctx context.Context, method, key string, query url.Values
 		s.sent.Store(false)
 		b, err := s.once(ctx, node, method, key, query, body)
 		// A read may go to the next node whatever happened; a write only when
-		// nothing was sent. A 503 (e.g. a node removed from the cluster that
-		// cannot vouch for keys) is worth another node for reads.
+		// nothing was sent or the node refused it unprocessed (notServing: a
+		// removed, wiped node). Any 503 is worth another node for reads.
 		var se *s3Error
 		retryRead := method == http.MethodGet && errors.As(err, &se) && se.Status == http.StatusServiceUnavailable
-		if err == nil || (s.sent.Load() && !retryRead) {
+		if err == nil || (s.sent.Load() && !retryRead && !notServing(err)) {
 			return b, err
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", node, err))
@@ -168,6 +168,9 @@ func (s *s3Objects) List(ctx context.Context, prefix string) ([]string, error) {
 
 // s3Definite: nothing sent, or a 4xx answer.
 func s3Definite(err error) bool {
+	if notServing(err) {
+		return true
+	}
 	var se *s3Error
 	if errors.As(err, &se) {
 		return se.Status >= 400 && se.Status < 500 && se.Status != http.StatusRequestTimeout && se.Status != http.StatusTooManyRequests
