@@ -32,6 +32,8 @@ func (s *Server) buildRoutes() []route {
 	get, post, put, del := fasthttp.MethodGet, fasthttp.MethodPost, fasthttp.MethodPut, fasthttp.MethodDelete
 	putChunk := newRoute(put, "/v1/chunks", (*Server).putChunk)
 	putChunk.unsignedOK, putChunk.chunkBody = true, true
+	putChunks := newRoute(post, "/v1/chunks/batch", (*Server).putChunks)
+	putChunks.unsignedOK, putChunks.chunkBody = true, true
 	return append([]route{
 		newRoute(get, "/metrics", (*Server).getMetrics),
 		newRoute(post, "/v1/contexts", (*Server).createContext),
@@ -50,6 +52,7 @@ func (s *Server) buildRoutes() []route {
 		newRoute(get, repoPath+"/labels/{label}", (*Server).getLabel),
 		newRoute(get, repoPath+"/labels/{label}/history", (*Server).labelHistory),
 		putChunk,
+		putChunks,
 		newRoute(post, "/v1/chunks/has", (*Server).hasChunks),
 		newRoute(get, "/v1/chunks/{id}", (*Server).getChunk),
 		newRoute(get, "/v1/cluster/status", (*Server).clusterStatus),

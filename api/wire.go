@@ -46,3 +46,12 @@ type RemoveNodeRequest struct {
 
 // MaxHasIDs bounds the IDs of one HasRequest.
 const MaxHasIDs = 10000
+
+// PutChunksResponse is the body returned by POST /v1/chunks/batch: the IDs
+// of the request's chunks, in order.
+type PutChunksResponse struct {
+	IDs []chunk.ID `json:"ids"`
+}
+
+// MaxBatchChunks bounds the chunks of one POST /v1/chunks/batch.
+const MaxBatchChunks = 4096

@@ -31,6 +31,7 @@ type testNode struct {
 	putDelay  atomic.Int64 // extra nanoseconds PutShard sleeps
 	flipGets  atomic.Bool  // GetShard flips one byte of what it returns
 	puts      atomic.Int64
+	batches   atomic.Int64 // PutShards calls
 	gets      atomic.Int64
 	hasCalls  atomic.Int64
 	putsByKey sync.Map // shard.Key -> *atomic.Int64
@@ -170,6 +171,29 @@ func (c *testCluster) PutShard(ctx context.Context, id layout.NodeID, k shard.Ke
 	n.puts.Add(1)
 	v, _ := n.putsByKey.LoadOrStore(k, new(atomic.Int64))
 	v.(*atomic.Int64).Add(1)
+	return nil
+}
+
+// PutShards is BatchShardIO: one call per node, all or nothing.
+func (c *testCluster) PutShards(ctx context.Context, id layout.NodeID, keys []shard.Key, shards [][]byte) error {
+	n := c.node(id)
+	var extra time.Duration
+	if n != nil {
+		extra = time.Duration(n.putDelay.Load())
+	}
+	n, err := c.enter(ctx, id, extra)
+	if err != nil {
+		return err
+	}
+	if err := n.store.PutBatch(ctx, keys, shards); err != nil {
+		return err
+	}
+	n.batches.Add(1)
+	n.puts.Add(int64(len(keys)))
+	for _, k := range keys {
+		v, _ := n.putsByKey.LoadOrStore(k, new(atomic.Int64))
+		v.(*atomic.Int64).Add(1)
+	}
 	return nil
 }
 

@@ -94,6 +94,18 @@ func (s shardIO) PutShard(ctx context.Context, id layout.NodeID, k shard.Key, b 
 	return s.n.rpcCli.PutShard(ctx, a, k, b)
 }
 
+// PutShards writes many shards to one node in one call (cas.BatchShardIO).
+func (s shardIO) PutShards(ctx context.Context, id layout.NodeID, keys []shard.Key, shards [][]byte) error {
+	if string(id) == s.n.id.ID {
+		return s.n.shards.PutBatch(ctx, keys, shards)
+	}
+	a, err := s.addr(id)
+	if err != nil {
+		return err
+	}
+	return s.n.rpcCli.PutShards(ctx, a, keys, shards)
+}
+
 func (s shardIO) GetShard(ctx context.Context, id layout.NodeID, k shard.Key) ([]byte, error) {
 	if string(id) == s.n.id.ID {
 		return s.n.shards.Get(ctx, k)

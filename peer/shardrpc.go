@@ -33,6 +33,7 @@ const MaxHasKeys = 1 << 16
 // (*shard.Store satisfies it).
 type ShardStore interface {
 	Put(ctx context.Context, k shard.Key, b []byte) error
+	PutBatch(ctx context.Context, keys []shard.Key, shards [][]byte) error
 	Get(ctx context.Context, k shard.Key) ([]byte, error)
 	Has(ctx context.Context, keys []shard.Key) ([]bool, error)
 	Delete(ctx context.Context, k shard.Key) error
@@ -132,6 +133,7 @@ func (s *Server) ServeShards(store ShardStore) {
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 		return nil
 	}))
+	s.serveShardBatch(store)
 	s.Handle(PathShardHas, func(ctx *fasthttp.RequestCtx) {
 		keys, err := decodeKeys(ctx.PostBody())
 		var has []bool

@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // budget is a weighted semaphore over bytes of chunk data held in memory.
@@ -40,6 +41,17 @@ func (b *budget) acquire(ctx context.Context, n int64) error {
 		case <-ch:
 		}
 	}
+}
+
+// acquireWithin is acquire that gives up (false, nil) after d; an error
+// means ctx ended.
+func (b *budget) acquireWithin(ctx context.Context, n int64, d time.Duration) (bool, error) {
+	tctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if b.acquire(tctx, n) == nil {
+		return true, nil
+	}
+	return false, ctx.Err()
 }
 
 func (b *budget) release(n int64) {

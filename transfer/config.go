@@ -19,6 +19,14 @@ type Store interface {
 	HasChunks(ctx context.Context, ids []chunk.ID) ([]bool, error)
 }
 
+// BatchPutter is implemented by a Store that stores many chunks in one call
+// (*client.Client): a nil error means every chunk is stored. Uploads send
+// small chunks through it in batches of up to Config.HasBatch chunks /
+// Config.BatchBytes bytes.
+type BatchPutter interface {
+	PutChunks(ctx context.Context, data [][]byte) ([]chunk.ID, error)
+}
+
 // Committer records a bundle (and optionally moves a label to it) in one
 // metadata command (*client.Client satisfies it).
 type Committer interface {
@@ -33,8 +41,15 @@ type Config struct {
 	// MaxInFlight bounds the bytes of chunk data held by the pipeline at a
 	// time (0: Concurrency × 2 × Chunker.Max). It must be >= Chunker.Max.
 	MaxInFlight int64
-	// HasBatch is how many chunk IDs one HasChunks call asks about.
+	// HasBatch is how many chunk IDs one HasChunks call asks about, and the
+	// most chunks of one PutChunks batch.
 	HasBatch int
+	// SmallChunk is the largest chunk that is batched with chunks of other
+	// files (one HasChunks and one PutChunks per batch) instead of being
+	// sent on its own (-1: never batch); BatchBytes bounds the data of one
+	// batch.
+	SmallChunk int
+	BatchBytes int
 	// Retries is how many more attempts a failed chunk operation gets;
 	// Backoff doubles from Backoff up to MaxBackoff between them.
 	Retries    int
@@ -51,10 +66,10 @@ type Config struct {
 
 // DefaultConfig returns the default knobs: 8 workers, 256-ID Has batches,
 // 8 retries from 200 ms to 5 s (about 20 s in all: a node restart or a
-// failover), the default chunker.
+// failover), chunks up to 256 KiB batched up to 4 MiB, the default chunker.
 func DefaultConfig() Config {
 	return Config{
-		Concurrency: 8, HasBatch: 256, Retries: 8,
+		Concurrency: 8, HasBatch: 256, Retries: 8, SmallChunk: 256 << 10, BatchBytes: 4 << 20,
 		Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second,
 		Chunker: chunk.DefaultChunkerConfig(), ProgressEvery: 200 * time.Millisecond,
 	}
@@ -68,6 +83,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HasBatch == 0 {
 		c.HasBatch = d.HasBatch
+	}
+	if c.SmallChunk == 0 {
+		c.SmallChunk = d.SmallChunk
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = d.BatchBytes
 	}
 	if c.Retries == 0 {
 		c.Retries = d.Retries
@@ -106,6 +127,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: max in flight %d < chunk max %d", ErrBadConfig, c.MaxInFlight, c.Chunker.Max)
 	case c.HasBatch < 1 || c.HasBatch > 10000:
 		return fmt.Errorf("%w: has batch %d not in [1, 10000]", ErrBadConfig, c.HasBatch)
+	case c.SmallChunk < -1 || c.BatchBytes < 1 || c.BatchBytes > 16<<20:
+		return fmt.Errorf("%w: small chunk %d / batch bytes %d (batch in [1, 16 MiB])", ErrBadConfig, c.SmallChunk, c.BatchBytes)
 	case c.Retries < -1:
 		return fmt.Errorf("%w: retries %d < -1", ErrBadConfig, c.Retries)
 	case c.Backoff < 0 || c.MaxBackoff < c.Backoff:

@@ -105,7 +105,7 @@ func TestMemoryBound(t *testing.T) {
 	stop := heapPeak()
 	start := time.Now()
 	refs, err := snd.send(ctx, "big", &genReader{n: upSize})
-	snd.wait()
+	snd.wait(ctx)
 	peak := stop()
 	if err != nil || fail.get() != nil {
 		t.Fatal(err, fail.get())

@@ -59,6 +59,39 @@ func (r retrying) PutChunk(ctx context.Context, data []byte) (chunk.ID, error) {
 	return want, err
 }
 
+// PutChunks stores a batch: in one call per attempt when the store is a
+// BatchPutter, else chunk by chunk. Every returned ID is checked.
+func (r retrying) PutChunks(ctx context.Context, data [][]byte) error {
+	bp, ok := r.s.(BatchPutter)
+	if !ok {
+		for _, d := range data {
+			if _, err := r.PutChunk(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	want := make([]chunk.ID, len(data))
+	for i, d := range data {
+		want[i] = chunk.Sum(d)
+	}
+	return r.do(ctx, fmt.Sprintf("put %d chunks", len(data)), func() error {
+		got, err := bp.PutChunks(ctx, data)
+		if err != nil {
+			return err
+		}
+		if len(got) != len(want) {
+			return fmt.Errorf("store answered %d ids for %d chunks: %w", len(got), len(want), model.ErrInvalid)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				return fmt.Errorf("store answered id %s for %s: %w", got[i], want[i], model.ErrInvalid)
+			}
+		}
+		return nil
+	})
+}
+
 func (r retrying) GetChunk(ctx context.Context, id chunk.ID) ([]byte, error) {
 	var b []byte
 	err := r.do(ctx, "get chunk "+id.String(), func() error {

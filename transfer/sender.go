@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/manifest"
@@ -30,11 +31,20 @@ type sender struct {
 
 	mu    sync.Mutex
 	known map[chunk.ID]struct{}
+
+	// small collects small chunks of all files until a batch is full.
+	smallMu    sync.Mutex
+	small      []putJob
+	smallBytes int
 }
 
+// putJob is one chunk to check and send, or (batch != nil) a batch of
+// missing chunks to store in one PutChunks; size is the budget it holds.
 type putJob struct {
-	id   chunk.ID
-	data []byte
+	id    chunk.ID
+	data  []byte
+	batch [][]byte
+	size  int64
 }
 
 // newSender starts cfg.Concurrency put workers; ctx must be cancelled by
@@ -48,22 +58,33 @@ func newSender(ctx context.Context, cfg Config, st retrying, fail *firstErr, t *
 			defer s.wg.Done()
 			for j := range s.puts {
 				if ctx.Err() == nil {
-					if _, err := s.st.PutChunk(ctx, j.data); err != nil {
+					if j.batch != nil {
+						if err := s.st.PutChunks(ctx, j.batch); err != nil {
+							s.fail.set(err)
+						} else {
+							s.track.chunksNew.Add(int64(len(j.batch)))
+							s.track.bytesNew.Add(j.size)
+						}
+					} else if _, err := s.st.PutChunk(ctx, j.data); err != nil {
 						s.fail.set(err)
 					} else {
 						s.track.chunksNew.Add(1)
 						s.track.bytesNew.Add(int64(len(j.data)))
 					}
 				}
-				s.mem.release(int64(len(j.data)))
+				s.mem.release(j.size)
 			}
 		}()
 	}
 	return s
 }
 
-// wait stops the put workers after every queued chunk was handled.
-func (s *sender) wait() {
+// wait sends the last small-chunk batch and stops the put workers after
+// every queued chunk was handled.
+func (s *sender) wait(ctx context.Context) {
+	if err := s.flushSmall(ctx, true); err != nil {
+		s.fail.set(err)
+	}
 	close(s.puts)
 	s.wg.Wait()
 }
@@ -105,11 +126,26 @@ func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.
 			if err := s.flush(ctx, &pend); err != nil {
 				return err
 			}
-			if err := s.mem.acquire(ctx, n); err != nil {
-				return err
+			// The shared small batch holds budget too: send it while
+			// waiting, as other files may keep adding to it.
+			for {
+				if err := s.flushSmall(ctx, true); err != nil {
+					return err
+				}
+				ok, err := s.mem.acquireWithin(ctx, n, 50*time.Millisecond)
+				if err != nil {
+					return err
+				}
+				if ok {
+					break
+				}
 			}
 		}
-		pend = append(pend, putJob{id: c.ID, data: bytes.Clone(c.Data)})
+		j := putJob{id: c.ID, data: bytes.Clone(c.Data), size: n}
+		if len(c.Data) <= s.cfg.SmallChunk {
+			return s.addSmall(ctx, j)
+		}
+		pend = append(pend, j)
 		if len(pend) >= s.cfg.HasBatch {
 			return s.flush(ctx, &pend)
 		}
@@ -119,12 +155,69 @@ func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.
 		err = s.flush(ctx, &pend)
 	}
 	for _, j := range pend { // only on error
-		s.mem.release(int64(len(j.data)))
+		s.mem.release(j.size)
 	}
 	if err != nil && !errors.Is(err, ErrSourceFile) && ctx.Err() == nil {
 		err = fmt.Errorf("transfer: upload %q: %w", rel, err)
 	}
 	return refs, err
+}
+
+// addSmall adds j (its budget acquired) to the shared small-chunk batch and
+// sends the batch once it is full.
+func (s *sender) addSmall(ctx context.Context, j putJob) error {
+	s.smallMu.Lock()
+	s.small = append(s.small, j)
+	s.smallBytes += len(j.data)
+	s.smallMu.Unlock()
+	return s.flushSmall(ctx, false)
+}
+
+// flushSmall takes the shared small-chunk batch when it is full (or, with
+// force, when it holds anything), asks which of its chunks are missing and
+// queues those as one PutChunks job.
+func (s *sender) flushSmall(ctx context.Context, force bool) error {
+	s.smallMu.Lock()
+	if len(s.small) == 0 || (!force && len(s.small) < s.cfg.HasBatch && s.smallBytes < s.cfg.BatchBytes) {
+		s.smallMu.Unlock()
+		return nil
+	}
+	pend := s.small
+	s.small, s.smallBytes = nil, 0
+	s.smallMu.Unlock()
+	defer func() {
+		for _, j := range pend { // only on error
+			s.mem.release(j.size)
+		}
+	}()
+	ids := make([]chunk.ID, len(pend))
+	for i, j := range pend {
+		ids[i] = j.id
+	}
+	has, err := s.st.HasChunks(ctx, ids)
+	if err != nil {
+		return err
+	}
+	batch := putJob{}
+	for i, j := range pend {
+		if has[i] || !s.markKnown(j.id) {
+			s.mem.release(j.size)
+			continue
+		}
+		batch.batch = append(batch.batch, j.data)
+		batch.size += j.size
+	}
+	pend = nil
+	if batch.batch == nil {
+		return nil
+	}
+	select {
+	case s.puts <- batch:
+		return nil
+	case <-ctx.Done():
+		s.mem.release(batch.size)
+		return ctx.Err()
+	}
 }
 
 // flush asks which pending chunks are missing and queues those.

@@ -178,7 +178,7 @@ func Upload(ctx context.Context, store Store, com Committer, opt UploadOptions) 
 		}
 	}
 	<-workersDone
-	snd.wait()
+	snd.wait(ctx)
 	stats.ChunksNew, stats.BytesNew = track.chunksNew.Load(), track.bytesNew.Load()
 	if err := fail.get(); err != nil {
 		return model.Bundle{}, stats, err
