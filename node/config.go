@@ -51,6 +51,16 @@ type Config struct {
 	RootAccessKey string `yaml:"-"`
 	RootSecretKey string `yaml:"-"`
 
+	// MemoryLimit is the Go runtime's soft memory limit of the node process
+	// in bytes (runtime/debug.SetMemoryLimit), set by Run: 0 means
+	// DefaultMemoryLimit (1 GiB), negative means none. GOMEMLIMIT in the
+	// environment wins. Pebble's block cache is outside it.
+	MemoryLimit int64 `yaml:"memory_limit"`
+	// PooledBodyLimit is the largest HTTP body buffer kept for reuse after a
+	// request (0: DefaultPooledBodyLimit, 1 MiB); larger ones are left to
+	// the garbage collector. Process-wide, set by Run.
+	PooledBodyLimit int `yaml:"pooled_body_limit"`
+
 	// Fast shortens gossip and Raft timings (tests and local clusters).
 	Fast bool `yaml:"fast"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
@@ -120,6 +130,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Voters != 1 && c.Voters != 3 && c.Voters != 5 {
 		return fmt.Errorf("%w: voters must be 1, 3 or 5", ErrConfig)
+	}
+	if c.PooledBodyLimit < 0 {
+		return fmt.Errorf("%w: pooled body limit must be >= 0", ErrConfig)
 	}
 	if c.Policy != nil {
 		if err := c.Policy.Validate(); err != nil {

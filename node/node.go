@@ -156,6 +156,7 @@ func (n *Node) startRPC() error {
 	n.rpc.ServeShards(n.shards)
 	n.rpc.Handle("/internal/meta", n.handleMetaForward)
 	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
+	n.rpc.Handle("/internal/debug/heap-profile", n.handleHeapProfile)
 	cc := peer.DefaultClientConfig()
 	cc.Secret, cc.Logger, cc.Clock = n.cfg.Secret, n.log.With("component", "rpc-client"), n.clock
 	n.rpcCli = peer.NewClient(cc)
@@ -368,10 +369,12 @@ func (n *Node) Close() error {
 
 // Run starts a node and blocks until ctx is done, then closes it.
 func Run(ctx context.Context, cfg Config) error {
+	mem := applyMemoryTunables(cfg)
 	n, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	n.log.Info("memory", "tunables", mem)
 	<-ctx.Done()
 	n.log.Info("node stopping")
 	return n.Close()
