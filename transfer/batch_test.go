@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/model"
 )
 
 // batchStore is memStore with PutChunks; it counts calls and fails the first
@@ -18,9 +19,13 @@ type batchStore struct {
 	maxBatch             atomic.Int64
 	failFirstBatch       bool
 	failed               atomic.Int64
+	noRoute              bool // answers like a server without the batch route
 }
 
 func (s *batchStore) PutChunks(ctx context.Context, data [][]byte) ([]chunk.ID, error) {
+	if s.noRoute {
+		return nil, fmt.Errorf("unsigned payload not allowed on this route: %w", model.ErrUnauthenticated)
+	}
 	if s.failFirstBatch && s.failed.Add(1) == 1 {
 		return nil, errTransient
 	}
@@ -80,4 +85,24 @@ func TestSmallFilesBatched(t *testing.T) {
 	if st2.batches.Load() != 0 {
 		t.Fatalf("SmallChunk -1 still batched %d times", st2.batches.Load())
 	}
+}
+
+// TestBatchesRefusedByOldServer: a store whose batch route answers 401 (a
+// server from before POST /v1/chunks/batch) still gets every chunk, one by one.
+func TestBatchesRefusedByOldServer(t *testing.T) {
+	src := t.TempDir()
+	for i := range 50 {
+		writeTestFile(t, src, fmt.Sprintf("f%03d", i), randBytes(uint64(i), 1+i*10), 0o644)
+	}
+	setTimes(t, src)
+	st := &batchStore{memStore: newMemStore(), noRoute: true}
+	b, stats := upload(t, st, &memCommitter{}, UploadOptions{Path: src, Config: Config{Concurrency: 2, HasBatch: 16}})
+	if stats.Files != 50 || st.puts.Load() < 50 {
+		t.Fatalf("%d files, %d chunks stored", stats.Files, st.puts.Load())
+	}
+	dst := filepath.Join(t.TempDir(), "d")
+	if _, err := Download(context.Background(), st, DownloadOptions{Bundle: b, Destination: dst}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, src, dst)
 }

@@ -75,7 +75,7 @@ func (r retrying) PutChunks(ctx context.Context, data [][]byte) error {
 	for i, d := range data {
 		want[i] = chunk.Sum(d)
 	}
-	return r.do(ctx, fmt.Sprintf("put %d chunks", len(data)), func() error {
+	err := r.do(ctx, fmt.Sprintf("put %d chunks", len(data)), func() error {
 		got, err := bp.PutChunks(ctx, data)
 		if err != nil {
 			return err
@@ -90,6 +90,19 @@ func (r retrying) PutChunks(ctx context.Context, data [][]byte) error {
 		}
 		return nil
 	})
+	if err != nil && ctx.Err() == nil && (errors.Is(err, model.ErrUnauthenticated) || errors.Is(err, model.ErrNotFound)) {
+		// A server without the batch route (an older version) answers 401
+		// or 404: send the chunks one by one, which also reports a real
+		// authentication failure as such.
+		r.cfg.Logger.Debug("transfer: chunk batches refused, sending chunks one by one", "err", err)
+		for _, d := range data {
+			if _, err := r.PutChunk(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return err
 }
 
 func (r retrying) GetChunk(ctx context.Context, id chunk.ID) ([]byte, error) {
