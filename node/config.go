@@ -32,6 +32,12 @@ type Config struct {
 	APIAddr    string `yaml:"api_addr"`
 	S3Addr     string `yaml:"s3_addr"`
 	Advertise  string `yaml:"advertise"`
+	// AdvertiseRPC and AdvertiseRaft (host:port) replace the advertised
+	// RPC and Raft addresses outright, for nodes reached through NAT, port
+	// forwarding or a proxy (advertise.go). Empty: derived from the bind
+	// address and Advertise.
+	AdvertiseRPC  string `yaml:"advertise_rpc"`
+	AdvertiseRaft string `yaml:"advertise_raft"`
 	// S3Domains enable virtual-host-style S3 addressing (bucket.<domain>).
 	S3Domains []string `yaml:"s3_domains"`
 
@@ -116,6 +122,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("%w: %s address %q: %v", ErrConfig, name, a, err)
 		}
+	}
+	if err := c.validateAdvertise(); err != nil {
+		return err
 	}
 	if c.S3Addr != "" {
 		if _, _, err := net.SplitHostPort(c.S3Addr); err != nil {

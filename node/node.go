@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	n.log.Info("node started", "site", cfg.Site, "api", cfg.advertised(cfg.APIAddr),
-		"rpc", cfg.advertised(cfg.RPCAddr), "gossip", cfg.advertised(cfg.GossipAddr))
+		"rpc", cfg.advertisedRPC(), "raft", cfg.advertisedRaft(), "gossip", cfg.advertised(cfg.GossipAddr))
 	return n, nil
 }
 
@@ -175,7 +175,7 @@ func (n *Node) startMembership(ctx context.Context) error {
 	mc := membership.DefaultConfig()
 	mc.Meta = membership.Meta{
 		ID: n.id.ID, Site: n.cfg.Site, Capacity: n.cfg.Capacity, Server: true,
-		RPCAddr: n.cfg.advertised(n.cfg.RPCAddr), RaftAddr: n.cfg.advertised(n.cfg.RaftAddr),
+		RPCAddr: n.cfg.advertisedRPC(), RaftAddr: n.cfg.advertisedRaft(),
 		APIAddr: n.cfg.advertised(n.cfg.APIAddr),
 	}
 	if n.cfg.S3Addr != "" {
@@ -219,7 +219,7 @@ func (n *Node) startMeta() error {
 	if err != nil {
 		return err
 	}
-	adv, err := net.ResolveTCPAddr("tcp", n.cfg.advertised(n.cfg.RaftAddr))
+	adv, err := net.ResolveTCPAddr("tcp", n.cfg.advertisedRaft())
 	if err != nil {
 		return fmt.Errorf("node: raft advertise address: %w", err)
 	}
