@@ -107,6 +107,8 @@ func TestJepsen(t *testing.T) {
 				if hasNemesis(sc, "partition-snapshot") {
 					pcc.Args = datamon.SnapshotArgs
 				}
+				// Node-to-node RPC and Raft through a proxy per node.
+				pcc.PeerProxies = hasNemesis(sc, "latency") || hasNemesis(sc, "lossy")
 				if durable(sc, *flagFull) {
 					// Every acknowledged object is fetched and hashed.
 					reg = datamon.Registry(datamon.Config{FinalFetch: 1 << 30})

@@ -22,8 +22,10 @@ var allNemeses = []string{"partition-halves", "partition-leader", "partition-rin
 	"kill", "kill-leader", "pause", "pause-leader", "clock"}
 
 // productNemeses run only against the real binary: disk-full (tmpfs data
-// dirs) and the product nemeses of jepsen/datamon.Nemeses.
-var productNemeses = []string{"disk-full", "membership", "partition-snapshot", "corrupt-shards"}
+// dirs), latency and lossy (peer proxies: nodes advertise them with
+// --advertise-rpc/--advertise-raft) and the product nemeses of
+// jepsen/datamon.Nemeses.
+var productNemeses = []string{"disk-full", "membership", "partition-snapshot", "corrupt-shards", "latency", "lossy"}
 
 // durable reports whether a scenario gets the durability check (every
 // object fetched and hashed by the set's final read, fsck after heal): the
@@ -78,6 +80,8 @@ func shortScenarios() []scenario {
 			[]string{"clock", "partition-leader", "kill-leader", "pause"}, productWorkloads, productFloors},
 		{"datamon-membership-disk", "datamon", 5, 45 * time.Second,
 			[]string{"membership", "partition-snapshot", "corrupt-shards", "disk-full", "kill-leader"}, productWorkloads, productFloors},
+		{"datamon-latency", "datamon", 5, 45 * time.Second,
+			[]string{"latency", "lossy", "pause-leader"}, productWorkloads, productFloors},
 	}
 }
 
@@ -90,7 +94,7 @@ func fullScenarios(d time.Duration) []scenario {
 		s = append(s, scenario{"datamon-" + n, "datamon", 5, d, []string{n}, productWorkloads, productFloors})
 	}
 	s = append(s, scenario{"datamon-all", "datamon", 5, d, product, productWorkloads, productFloors})
-	// Open bug 2 (README): a removed node restarted empty with its old ID.
+	// Bug 2 (README, fixed): a removed node restarted empty with its old ID.
 	s = append(s, scenario{"datamon-membership-wipe", "datamon", 5, d, []string{"membership-wipe", "kill-leader"}, productWorkloads, productFloors})
 	return s
 }

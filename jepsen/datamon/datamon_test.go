@@ -107,3 +107,19 @@ func TestCallerFailover(t *testing.T) {
 		t.Fatalf("nothing sent anywhere must be definite: %v", err)
 	}
 }
+
+// members is the configuration of the node leading in the highest term.
+func TestMembers(t *testing.T) {
+	sts := map[string]client.Status{
+		"n1": {NodeID: "n1", LeaderID: "n1", Term: 3, Voters: []string{"n1", "n3"}, NonVoters: []string{"n6"}},
+		"n2": {NodeID: "n2", LeaderID: "n2", Term: 5, Voters: []string{"n2", "n3", "n4"}, NonVoters: []string{"n6"}},
+		"n3": {NodeID: "n3", LeaderID: "n2", Term: 5},
+	}
+	m := members(sts)
+	if len(m) != 4 || !m["n2"] || !m["n6"] || m["n1"] {
+		t.Fatalf("members = %v", m)
+	}
+	if members(map[string]client.Status{"n1": {NodeID: "n1", LeaderID: "n2"}}) != nil {
+		t.Fatal("no node leads: want nil")
+	}
+}

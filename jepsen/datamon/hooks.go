@@ -3,6 +3,7 @@ package datamon
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -12,7 +13,8 @@ import (
 )
 
 // statuses asks every node about itself (stale ClusterStatus, each through a
-// client pinned to that node).
+// client pinned to that node). Both maps are keyed by slot (runner Node.ID);
+// Status.NodeID is the product node ID the slot runs.
 func statuses(ctx context.Context, c *runner.ProcessCluster, timeout time.Duration) (map[string]client.Status, map[string]error) {
 	nodes := c.Nodes()
 	addrs := apis(c)
@@ -43,18 +45,20 @@ func statuses(ctx context.Context, c *runner.ProcessCluster, timeout time.Durati
 	return out, errs
 }
 
-// Leader is the ProcessClusterConfig.Leader hook: the leader most live nodes
-// name (ties: a node that says it leads itself), "" when none answers.
+// Leader is the ProcessClusterConfig.Leader hook: the slot of the leader
+// most live nodes name (ties: a node that says it leads itself), "" when
+// none answers.
 func Leader(ctx context.Context, c *runner.ProcessCluster) (string, error) {
 	sts, errs := statuses(ctx, c, time.Second)
 	votes := map[string]int{}
-	for id, st := range sts {
-		if st.LeaderID == "" {
+	for _, st := range sts {
+		slot := c.SlotOf(st.LeaderID)
+		if slot == "" {
 			continue
 		}
-		votes[st.LeaderID]++
-		if st.LeaderID == id {
-			votes[id]++ // it claims the lead itself
+		votes[slot]++
+		if st.LeaderID == st.NodeID {
+			votes[slot]++ // it claims the lead itself
 		}
 	}
 	best, n := "", 0
@@ -78,13 +82,45 @@ func Leader(ctx context.Context, c *runner.ProcessCluster) (string, error) {
 	return best, nil
 }
 
-// StateHashes is the ProcessClusterConfig.StateHashes hook: every node's
-// metadata state hash. Nodes may still be applying the tail of the log after
-// the heal, so it polls until all hashes agree or ctx ends, and returns the
-// last answers.
+// members is the Raft configuration (voters and non-voters, product IDs)
+// reported by the node that leads in the highest term; nil when no node
+// claims the lead.
+func members(sts map[string]client.Status) map[string]bool {
+	var best *client.Status
+	for _, st := range sts {
+		if st.LeaderID != "" && st.LeaderID == st.NodeID && (best == nil || st.Term > best.Term) {
+			best = &st
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, id := range append(slices.Clone(best.Voters), best.NonVoters...) {
+		m[id] = true
+	}
+	return m
+}
+
+// StateHashes is the ProcessClusterConfig.StateHashes hook: every member
+// node's metadata state hash, keyed by slot. Nodes may still be applying
+// the tail of the log after the heal, so it polls until all hashes agree or
+// ctx ends, and returns the last answers.
+//
+// A running node outside the leader's Raft configuration (membership-wipe
+// restarts a removed ID empty; raftmeta never re-adds it) has no state to
+// converge to: it is skipped when it says so — it refuses with 503
+// NotServing, as every node without applied metadata must. A non-member
+// that answers anything else is compared like a member (and diverges).
 func StateHashes(ctx context.Context, c *runner.ProcessCluster) (map[string]string, map[string]error) {
 	for {
 		sts, errs := statuses(ctx, c, 2*time.Second)
+		mem := members(sts)
+		for slot, err := range errs {
+			if mem != nil && !mem[c.NodeID(slot)] && notServing(err) {
+				delete(errs, slot)
+			}
+		}
 		hashes := map[string]string{}
 		distinct := map[string]bool{}
 		for id, st := range sts {

@@ -33,9 +33,11 @@ const ShardParity = 2
 
 // Nemeses returns the product nemeses for runner.Config.ExtraNemeses:
 //   - membership: remove a node (client.RemoveNode; a voter when known, so
-//     the leader promotes another), stop it, and on heal wipe its data dir
-//     and start it again empty with the same ID (it must rejoin); once per
-//     run it drains a node instead (client.Drain; there is no undrain);
+//     the leader promotes another) and stop it, or once per run drain one
+//     (client.Drain; there is no undrain); heal adds a NEW node ID on the
+//     removed slot's emptied data dir and waits until it is a member;
+//   - membership-wipe: one removal; heal restarts the removed node empty
+//     with its old ID (regression scenario of bug 2);
 //   - partition-snapshot: isolate a follower until the leader has applied
 //     3×SnapshotThreshold more entries (so it snapshots and compacts past
 //     the follower), heal → InstallSnapshot (nodes need SnapshotArgs);
@@ -123,16 +125,34 @@ func newMembershipWipe(env runner.NemesisEnv) (nemesis.Nemesis, error) {
 	return n, err
 }
 
+// membership changes the cluster's membership through the product API.
+// Invoke removes a node (client.RemoveNode; a voter of the leader's
+// configuration when known, so the leader must promote another) and stops
+// it, or, once per run, drains one (client.Drain: capacity 0; there is no
+// undrain). Heal adds a node: the removed slot's data dir is emptied and a
+// NEW node ID (n6, n7, …) starts there with the usual --join; the product
+// makes it a member on its own (gossip → the leader's reconcile loop adds it
+// to the Raft configuration, promotes it to voter when below the target, and
+// adds it to the layout), which Heal waits for (≤ joinBound). So every
+// removal is followed by an add, and the harness's slots stay five running
+// nodes. With Wipe (membership-wipe, regression of bug 2) heal starts the
+// removed node empty under its OLD ID instead (raftmeta never re-adds a
+// removed ID: it must stay out without harm), and only one removal happens.
 type membership struct {
 	journal
 	pc      *runner.ProcessCluster
 	dirs    map[string]string
 	rng     *rand.Rand
-	removed []string // removed this run
-	pending []string // removed, not yet healed
+	pending []string // slots whose node was removed, not yet replaced
+	removed int
 	drained bool
+	nextID  int
 	Wipe    bool
 }
+
+// joinBound is how long Heal waits for an added node to be in the leader's
+// Raft configuration.
+const joinBound = 25 * time.Second
 
 func newMembership(env runner.NemesisEnv) (nemesis.Nemesis, error) {
 	pc, err := procCluster(env.Cluster)
@@ -140,12 +160,12 @@ func newMembership(env runner.NemesisEnv) (nemesis.Nemesis, error) {
 		return nil, err
 	}
 	return &membership{journal: journal{name: "membership", log: env.Logger}, pc: pc, dirs: env.DataDirs,
-		rng: rand.New(rand.NewPCG(env.Seed, 17))}, nil
+		rng: rand.New(rand.NewPCG(env.Seed, 17)), nextID: len(pc.Nodes()) + 1}, nil
 }
 
-func (m *membership) node(id string) runner.Node {
+func (m *membership) node(slot string) runner.Node {
 	for _, n := range m.pc.Nodes() {
-		if n.ID() == id {
+		if n.ID() == slot {
 			return n
 		}
 	}
@@ -153,73 +173,116 @@ func (m *membership) node(id string) runner.Node {
 }
 
 func (m *membership) Invoke(ctx context.Context) error {
-	ids := nodeIDs(m.pc)
-	target := ids[m.rng.IntN(len(ids))]
+	if m.Wipe && m.removed > 0 {
+		m.record("invoke", nil, "skipped: membership-wipe removes one node per run", nil)
+		return runner.ErrSkipped
+	}
+	var running []string
+	for _, n := range m.pc.Nodes() {
+		if n.PID() != 0 && !slices.Contains(m.pending, n.ID()) {
+			running = append(running, n.ID())
+		}
+	}
+	if len(running) == 0 {
+		return errors.New("membership: no running node")
+	}
+	target := running[m.rng.IntN(len(running))]
 	// Prefer a voter (voter change: the leader must promote a non-voter).
 	sts, _ := statuses(ctx, m.pc, time.Second)
-	for _, st := range sts {
-		if len(st.Voters) > 0 && st.LeaderID == st.NodeID {
-			target = st.Voters[m.rng.IntN(len(st.Voters))]
+	if mem := members(sts); mem != nil {
+		var voters []string
+		for _, st := range sts {
+			if st.LeaderID == st.NodeID {
+				for _, v := range st.Voters {
+					if s := m.pc.SlotOf(v); slices.Contains(running, s) {
+						voters = append(voters, s)
+					}
+				}
+			}
+		}
+		if len(voters) > 0 {
+			target = voters[m.rng.IntN(len(voters))]
 		}
 	}
-	if m.node(target).PID() == 0 || slices.Contains(m.removed, target) {
-		target = ids[m.rng.IntN(len(ids))]
-	}
-	canRemove := len(m.removed) == 0
-	switch {
-	case !m.drained && (!canRemove || m.rng.IntN(3) == 0):
-		cl, err := adminClient(m.pc, target)
-		if err != nil {
-			return err
-		}
-		m.drained = true
-		err = cl.Drain(ctx, target)
-		m.record("invoke", []string{target}, "drain (no undrain API: never undone)", err)
+	id := m.pc.NodeID(target)
+	cl, err := adminClient(m.pc, target)
+	if err != nil {
 		return err
-	case canRemove && !slices.Contains(m.removed, target):
-		cl, err := adminClient(m.pc, target)
-		if err != nil {
-			return err
-		}
-		err = cl.RemoveNode(ctx, target)
-		m.record("invoke", []string{target}, "remove-node", err)
-		if err != nil {
-			return err
-		}
-		m.removed = append(m.removed, target)
-		kerr := m.node(target).Kill(ctx)
-		m.record("invoke", []string{target}, "stop removed node", kerr)
-		m.pending = append(m.pending, target)
-		return kerr
 	}
-	m.record("invoke", nil, "skipped: one removal and one drain per run (5 nodes, 2+2 needs 4)", nil)
-	return runner.ErrSkipped
+	if !m.drained && m.rng.IntN(3) == 0 {
+		m.drained = true
+		err = cl.Drain(ctx, id)
+		m.record("invoke", []string{target}, "drain "+id+" (capacity 0; no undrain API)", err)
+		return err
+	}
+	err = cl.RemoveNode(ctx, id)
+	m.record("invoke", []string{target}, "remove-node "+id, err)
+	if err != nil {
+		return err
+	}
+	m.removed++
+	kerr := m.node(target).Kill(ctx)
+	m.record("invoke", []string{target}, "stop removed node "+id, kerr)
+	m.pending = append(m.pending, target)
+	return kerr
 }
 
-// Heal: a removed ID is never re-added (raftmeta records it as removed),
-// so by default the removed node stays stopped and out of the cluster. With
-// Wipe (membership-wipe) it is started again with an empty data dir and the
-// same ID, which the cluster must keep out without harm.
+// Heal replaces every removed node: a new node ID on the emptied data dir
+// (Wipe: the old ID), started and, unless Wipe, waited for until it is in
+// the leader's Raft configuration.
 func (m *membership) Heal(ctx context.Context) error {
 	var errs []error
-	for _, id := range m.pending {
-		if !m.Wipe {
-			m.record("heal", []string{id}, "removed node stays stopped (removed IDs are never re-added)", nil)
-			continue
-		}
-		dir := m.dirs[id]
+	for _, slot := range m.pending {
+		old := m.pc.NodeID(slot)
+		dir := m.dirs[slot]
 		ents, err := os.ReadDir(dir)
 		for _, e := range ents {
 			err = errors.Join(err, os.RemoveAll(filepath.Join(dir, e.Name())))
 		}
-		if err == nil {
-			err = m.node(id).Start(ctx, nemesis.StartOptions{})
+		id := old
+		if err == nil && !m.Wipe {
+			id = fmt.Sprintf("n%d", m.nextID)
+			m.nextID++
+			err = m.pc.Reincarnate(slot, id)
 		}
-		m.record("heal", []string{id}, "wipe data dir, start empty with the same ID", err)
+		if err == nil {
+			err = m.node(slot).Start(ctx, nemesis.StartOptions{})
+		}
+		if m.Wipe {
+			m.record("heal", []string{slot}, "wipe data dir, start empty with the removed ID "+old, err)
+			errs = append(errs, err)
+			continue
+		}
+		detail := fmt.Sprintf("add: new node %s on the emptied data dir of removed %s", id, old)
+		if err == nil {
+			var took time.Duration
+			took, err = m.waitMember(ctx, id)
+			detail += fmt.Sprintf(", in the Raft configuration after %v", took.Round(100*time.Millisecond))
+		}
+		m.record("heal", []string{slot}, detail, err)
 		errs = append(errs, err)
 	}
 	m.pending = nil
 	return errors.Join(errs...)
+}
+
+// waitMember polls the nodes' status until the leader's configuration holds id.
+func (m *membership) waitMember(ctx context.Context, id string) (time.Duration, error) {
+	start := time.Now()
+	for {
+		sts, _ := statuses(ctx, m.pc, time.Second)
+		if members(sts)[id] {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > joinBound {
+			return time.Since(start), fmt.Errorf("membership: added node %s not in the Raft configuration after %v", id, joinBound)
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // ---- partition-snapshot
@@ -246,9 +309,9 @@ func newSnapshotPartition(env runner.NemesisEnv) (nemesis.Nemesis, error) {
 
 func (s *snapPartition) leaderIndex(ctx context.Context) (string, uint64) {
 	sts, _ := statuses(ctx, s.pc, time.Second)
-	for id, st := range sts {
-		if st.LeaderID == id {
-			return id, st.AppliedIndex
+	for slot, st := range sts {
+		if st.LeaderID != "" && st.LeaderID == st.NodeID {
+			return slot, st.AppliedIndex
 		}
 	}
 	return "", 0
@@ -419,48 +482,114 @@ func (c *corruptShards) damage(dir string) (string, error) {
 
 func (c *corruptShards) Heal(context.Context) error { return nil }
 
+// FsckBound is how long FsckCheck waits, after the final heal and the
+// final reads, for `datamon cluster fsck` to report a healthy cluster.
+// Nodes run with --fast (repair delay 3 s, a repair/rebalance pass every
+// 2 s), so one pass after the heal moves every misplaced shard and rebuilds
+// every degraded chunk; the bound leaves room for a few passes on a loaded
+// 2-core box (observed: see jepsen/README.md, "Checkers").
+var FsckBound = 120 * time.Second
+
+// fsckHealthy is the durability verdict of one fsck answer: healthy means
+// ok, no lost, no degraded (hence no at-risk), no misplaced chunk and no
+// unreadable bundle. why names what is not healthy ("" when healthy).
+func fsckHealthy(rep client.FsckReport, ok bool) (healthy bool, why string) {
+	var bad []string
+	if !ok {
+		bad = append(bad, "ok=false")
+	}
+	if rep.Lost > 0 {
+		bad = append(bad, fmt.Sprintf("lost=%d %v", rep.Lost, rep.LostChunks))
+	}
+	if len(rep.Unreadable) > 0 {
+		bad = append(bad, fmt.Sprintf("unreadable=%v", rep.Unreadable))
+	}
+	if rep.Degraded > 0 {
+		bad = append(bad, fmt.Sprintf("degraded=%d (at_risk=%d)", rep.Degraded, rep.AtRisk))
+	}
+	if rep.Misplaced > 0 {
+		bad = append(bad, fmt.Sprintf("misplaced=%d", rep.Misplaced))
+	}
+	if rep.Chunks != rep.Healthy {
+		bad = append(bad, fmt.Sprintf("healthy=%d of %d chunks", rep.Healthy, rep.Chunks))
+	}
+	return len(bad) == 0, strings.Join(bad, " ")
+}
+
+// durabilitySummary is one line per node of `datamon cluster durability`
+// (repair/rebalance progress), for a failed FsckCheck.
+func durabilitySummary(ctx context.Context, cl *client.Client) string {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d, err := cl.Durability(dctx)
+	if err != nil {
+		return "durability: " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "layout=%d versions=%v degraded=%d misplaced=%d rebalance_done=%v;", d.LayoutVersion, d.LayoutVersions,
+		d.DegradedChunks, d.Misplaced, d.RebalanceDone)
+	for _, n := range d.Nodes {
+		fmt.Fprintf(&b, " %s[%s cap=%d shards=%d passes=%d rebuilt=%d moved=%d degraded=%d misplaced=%d failures=%d done=%d %s]",
+			n.ID, n.Health, n.Capacity, n.Shards, n.Repair.Passes, n.Repair.RebuiltShards, n.Rebalance.MovedShards,
+			n.Repair.DegradedChunks, n.Rebalance.Misplaced, n.Repair.Failures, n.Rebalance.DoneVersion, n.Error)
+	}
+	return b.String()
+}
+
 // FsckCheck is a runner.Config.Checks entry: after the heal, `datamon
-// cluster fsck` (client.Fsck) must report no lost chunk and no unreadable
-// bundle (polled for up to 90 s while repair runs); degraded and misplaced
-// chunks are stats, not anomalies (repair may take minutes).
+// cluster fsck` (client.Fsck) must report a healthy cluster — no lost, no
+// degraded, no misplaced chunk and no unreadable bundle — within FsckBound.
+// The product has no "repair now" API: every node runs a repair/rebalance
+// pass every 2 s (--fast), and a layout change kicks one at once, so the
+// check polls. Stats: the last fsck's figures, first_healthy_ms (time from
+// the check's start to the first healthy answer) and unhealthy_polls.
 func FsckCheck(ctx context.Context, c runner.Cluster) checker.Result {
 	res := checker.Result{Checker: "durability-fsck", Valid: true, Stats: map[string]int{}}
+	fail := func(kind, detail string) {
+		res.Valid = false
+		res.Anomalies = append(res.Anomalies, checker.Anomaly{Kind: kind, Detail: detail})
+	}
 	pc, err := procCluster(c)
 	if err != nil {
-		res.Valid = false
-		res.Anomalies = append(res.Anomalies, checker.Anomaly{Kind: "fsck-error", Detail: err.Error()})
+		fail("fsck-error", err.Error())
 		return res
 	}
 	cl, err := adminClient(pc, "")
-	if err == nil {
-		deadline := time.Now().Add(90 * time.Second)
-		for {
-			fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-			var rep client.FsckReport
-			var ok bool
-			rep, ok, err = cl.Fsck(fctx, client.FsckOptions{})
-			cancel()
-			if err == nil {
-				res.Stats = map[string]int{"chunks": rep.Chunks, "healthy": rep.Healthy, "degraded": rep.Degraded,
-					"misplaced": rep.Misplaced, "lost": rep.Lost, "unreadable": len(rep.Unreadable), "bundles": rep.Bundles}
-				if ok && rep.Lost == 0 && len(rep.Unreadable) == 0 {
-					return res
-				}
+	if err != nil {
+		fail("fsck-error", err.Error())
+		return res
+	}
+	start := time.Now()
+	deadline := start.Add(FsckBound)
+	var why string
+	for polls := 0; ; polls++ {
+		fctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		rep, ok, ferr := cl.Fsck(fctx, client.FsckOptions{})
+		cancel()
+		err = ferr
+		if err == nil {
+			res.Stats = map[string]int{"chunks": rep.Chunks, "healthy": rep.Healthy, "degraded": rep.Degraded,
+				"at_risk": rep.AtRisk, "misplaced": rep.Misplaced, "lost": rep.Lost, "unreadable": len(rep.Unreadable),
+				"bundles": rep.Bundles, "unhealthy_polls": polls}
+			var healthy bool
+			if healthy, why = fsckHealthy(rep, ok); healthy {
+				res.Stats["first_healthy_ms"] = int(time.Since(start).Milliseconds())
+				return res
 			}
-			if time.Now().After(deadline) {
-				if err == nil && (!ok || rep.Lost > 0 || len(rep.Unreadable) > 0) {
-					res.Valid = false
-					res.Anomalies = append(res.Anomalies, checker.Anomaly{Kind: "fsck-lost",
-						Detail: fmt.Sprintf("fsck ok=%v lost=%d unreadable=%v lost_chunks=%v", ok, rep.Lost, rep.Unreadable, rep.LostChunks)})
-				}
-				break
-			}
-			time.Sleep(2 * time.Second)
 		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Second)
 	}
 	if err != nil {
-		res.Valid = false
-		res.Anomalies = append(res.Anomalies, checker.Anomaly{Kind: "fsck-error", Detail: err.Error()})
+		fail("fsck-error", err.Error())
+		return res
 	}
+	kind := "fsck-unhealthy"
+	if res.Stats["lost"] > 0 || res.Stats["unreadable"] > 0 {
+		kind = "fsck-lost" // a node still restarting may hide shards: loss counts only at the bound
+	}
+	fail(kind, fmt.Sprintf("not healthy %v after the heal: %s; %s", FsckBound, why, durabilitySummary(ctx, cl)))
 	return res
 }

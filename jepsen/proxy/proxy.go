@@ -25,8 +25,11 @@ type Faults struct {
 // Config configures a Proxy.
 type Config struct {
 	Listen string // address to listen on, e.g. "127.0.0.1:0"
-	Target string // address to forward to
-	Seed   uint64 // randomness seed for jitter / drops
+	// Listener, when set, is used instead of listening on Listen (e.g. one
+	// made inside a network namespace with netns.ListenIn); Close closes it.
+	Listener net.Listener
+	Target   string // address to forward to
+	Seed     uint64 // randomness seed for jitter / drops
 	// Dial dials Target (default net.Dialer); use netns.Network.Dialer() to reach a namespace.
 	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	Logger *slog.Logger
@@ -65,10 +68,13 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("proxy: listen %s: %w", cfg.Listen, err)
+	ln := cfg.Listener
+	if ln == nil {
+		var lc net.ListenConfig
+		var err error
+		if ln, err = lc.Listen(ctx, "tcp", cfg.Listen); err != nil {
+			return nil, fmt.Errorf("proxy: listen %s: %w", cfg.Listen, err)
+		}
 	}
 	p := &Proxy{cfg: cfg, ln: ln, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)

@@ -7,19 +7,22 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/netns"
+	"github.com/datamon-io/datamon/jepsen/proxy"
 )
 
 var nemesisNames = []string{
 	"partition-halves", "partition-leader", "partition-one", "partition-ring", "partition-bridge",
 	"kill", "kill-leader", "pause", "pause-leader", "clock", "disk-full", "membership",
+	"latency", "lossy",
 }
 
-// NemesisNames lists the nemeses the runner can build by name. Latency/loss
-// (jepsen/proxy) and corruption need product wiring (proxied peer addresses,
-// shard paths) and are built by the lead with the nemesis package directly.
+// NemesisNames lists the nemeses the runner can build by name. latency and
+// lossy need a cluster with peer proxies (ProcessClusterConfig.PeerProxies);
+// shard corruption needs product wiring (jepsen/datamon).
 func NemesisNames() []string { return append([]string(nil), nemesisNames...) }
 
 func knownNemesis(n string) bool { return slices.Contains(nemesisNames, n) }
@@ -106,6 +109,14 @@ func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDi
 		return targeted{Nemesis: nemesis.NewPause(pc), aimed: aimed}, nil
 	case "clock":
 		return nemesis.NewClock(pc), nil
+	case "latency", "lossy":
+		pcl, ok := c.(interface {
+			PeerProxies() map[string][]*proxy.Proxy
+		})
+		if !ok || len(pcl.PeerProxies()) == 0 {
+			return nil, fmt.Errorf("runner: nemesis %s needs a cluster with peer proxies (ProcessClusterConfig.PeerProxies)", name)
+		}
+		return nemesis.NewProxy(proxyNemesis(name, pcl.PeerProxies(), ids, seed, log)), nil
 	case "disk-full":
 		return nemesis.NewDiskFull(nemesis.DiskConfig{DataDirs: dataDirs, Seed: seed, Logger: log}), nil
 	case "membership":
@@ -117,4 +128,25 @@ func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDi
 			Pick: nemesis.PickRandom(ids, 1), Seed: seed, Logger: log})
 	}
 	return nil, fmt.Errorf("runner: unknown nemesis %q", name)
+}
+
+// proxyNemesis configures the latency nemeses over the peer proxies (node-
+// to-node RPC and Raft into the picked nodes):
+//   - latency: two nodes get 40 ms + [0, 80 ms) per forwarded chunk, longer
+//     than --fast's Raft heartbeat, shorter than its election timeout;
+//   - lossy: one node's proxies reset 3% of forwarded chunks' connections
+//     and drop 0.5% of chunks (a dropped chunk desynchronises the stream:
+//     framing, signatures and checksums must catch it), with 10 ms + [0,
+//     40 ms) delay; live connections are reset when it starts.
+func proxyNemesis(name string, proxies map[string][]*proxy.Proxy, ids []string, seed uint64, log *slog.Logger) nemesis.ProxyConfig {
+	cfg := nemesis.ProxyConfig{Name: name, Proxies: proxies, Seed: seed, Logger: log}
+	switch name {
+	case "latency":
+		cfg.Faults = proxy.Faults{Delay: 40 * time.Millisecond, Jitter: 80 * time.Millisecond}
+		cfg.Pick = nemesis.PickRandom(ids, 2)
+	case "lossy":
+		cfg.Faults = proxy.Faults{Delay: 10 * time.Millisecond, Jitter: 40 * time.Millisecond, ResetProb: 0.03, DropProb: 0.005}
+		cfg.Pick, cfg.ResetOnInvoke = nemesis.PickRandom(ids, 1), true
+	}
+	return cfg
 }

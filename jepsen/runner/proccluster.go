@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/netns"
+	"github.com/datamon-io/datamon/jepsen/proxy"
 )
 
 // ProcessClusterConfig configures NewProcessCluster.
@@ -26,6 +28,13 @@ type ProcessClusterConfig struct {
 	Env  []string // extra environment; default DefaultNodeEnv()
 	// HealthPath is fetched on the API address; 200 means healthy (default "/healthz").
 	HealthPath string
+	// PeerProxies runs a jepsen/proxy inside every node's namespace in
+	// front of its RPC and Raft ports (listening on port+PeerProxyOffset)
+	// and makes the nodes advertise the proxies (--advertise-rpc,
+	// --advertise-raft), so node-to-node RPC and Raft traffic into a node
+	// crosses its proxies (the latency and lossy nemeses). Gossip (UDP and
+	// TCP on one port) stays direct.
+	PeerProxies bool
 	// Leader and StateHashes are product hooks (nil → unknown / not checked).
 	Leader      func(ctx context.Context, c *ProcessCluster) (string, error)
 	StateHashes func(ctx context.Context, c *ProcessCluster) (map[string]string, map[string]error)
@@ -44,7 +53,7 @@ func DefaultNodeEnv() []string {
 func DatamonArgs(s NodeSpec, all []NodeSpec, off time.Duration) []string {
 	var join []string
 	for _, o := range all {
-		if o.ID != s.ID {
+		if o.Index != s.Index {
 			join = append(join, o.Addr(o.Ports.Gossip))
 		}
 	}
@@ -61,16 +70,26 @@ func DatamonArgs(s NodeSpec, all []NodeSpec, off time.Duration) []string {
 // ProcessCluster runs one process per node, each inside its namespace,
 // logging to <ResultsDir>/nodes/<id>.log.
 type ProcessCluster struct {
-	cfg   ProcessClusterConfig
-	env   Env
-	nodes []*procNode
-	http  *http.Client
-	logs  []*os.File
+	cfg     ProcessClusterConfig
+	env     Env
+	nodes   []*procNode
+	http    *http.Client
+	logs    []*os.File
+	proxies map[string][]*proxy.Proxy // slot → proxies in front of its RPC and Raft ports
 }
 
+// PeerProxyOffset is added to a node's RPC and Raft ports for its proxies.
+const PeerProxyOffset = 10000
+
+// procNode is one slot: a namespace, address and data dir the harness
+// names by the slot (Node.ID, e.g. "n2"), running the product node ID
+// nodeID — the slot name until the membership nemesis replaces a removed
+// node by a new one (Reincarnate).
 type procNode struct {
 	*nemesis.CmdProcess
-	ep Endpoints
+	ep     Endpoints
+	mu     sync.Mutex
+	nodeID string
 }
 
 func (n *procNode) Endpoints() Endpoints { return n.ep }
@@ -105,8 +124,14 @@ func NewProcessCluster(cfg ProcessClusterConfig) ClusterFactory {
 				return nil, errors.Join(err, c.Close(ctx))
 			}
 			c.logs = append(c.logs, lf)
-			p := nemesis.NewCmdProcess(s.ID, c.builder(s, lf))
-			c.nodes = append(c.nodes, &procNode{CmdProcess: p, ep: Endpoints{API: s.Addr(s.Ports.API), S3: s.Addr(s.Ports.S3)}})
+			pn := &procNode{ep: Endpoints{API: s.Addr(s.Ports.API), S3: s.Addr(s.Ports.S3)}, nodeID: s.ID}
+			pn.CmdProcess = nemesis.NewCmdProcess(s.ID, c.builder(s, pn, lf))
+			c.nodes = append(c.nodes, pn)
+		}
+		if cfg.PeerProxies {
+			if err := c.startProxies(ctx); err != nil {
+				return nil, errors.Join(err, c.Close(ctx))
+			}
 		}
 		for _, n := range c.nodes {
 			if err := n.Start(ctx, nemesis.StartOptions{}); err != nil {
@@ -117,14 +142,99 @@ func NewProcessCluster(cfg ProcessClusterConfig) ClusterFactory {
 	}
 }
 
-func (c *ProcessCluster) builder(s NodeSpec, log io.Writer) func(context.Context, time.Duration) *exec.Cmd {
+func (c *ProcessCluster) builder(s NodeSpec, pn *procNode, log io.Writer) func(context.Context, time.Duration) *exec.Cmd {
 	return func(ctx context.Context, off time.Duration) *exec.Cmd {
-		cmd := netns.Command(ctx, s.NS, c.cfg.Binary, c.cfg.Args(s, c.env.Specs, off)...)
+		s := s
+		s.ID = pn.id()
+		args := c.cfg.Args(s, c.env.Specs, off)
+		if c.cfg.PeerProxies {
+			args = append(args, "--advertise-rpc", s.Addr(s.Ports.RPC+PeerProxyOffset),
+				"--advertise-raft", s.Addr(s.Ports.Raft+PeerProxyOffset))
+		}
+		cmd := netns.Command(ctx, s.NS, c.cfg.Binary, args...)
 		cmd.Env = append(os.Environ(), c.cfg.Env...)
 		cmd.Stdout, cmd.Stderr = log, log
-		fmt.Fprintf(log, "=== %s start offset=%v\n", time.Now().Format(time.RFC3339Nano), off)
+		fmt.Fprintf(log, "=== %s start id=%s offset=%v\n", time.Now().Format(time.RFC3339Nano), s.ID, off)
 		return cmd
 	}
+}
+
+// startProxies starts the PeerProxies: listeners made inside each node's
+// namespace (a socket keeps its namespace), dialing the node there.
+func (c *ProcessCluster) startProxies(ctx context.Context) error {
+	c.proxies = map[string][]*proxy.Proxy{}
+	for _, s := range c.env.Specs {
+		for i, port := range []int{s.Ports.RPC, s.Ports.Raft} {
+			ln, err := netns.ListenIn(s.NS, "tcp", s.Addr(port+PeerProxyOffset))
+			if err != nil {
+				return fmt.Errorf("runner: proxy for %s: %w", s.ID, err)
+			}
+			ns := s.NS
+			p, err := proxy.New(ctx, proxy.Config{Listener: ln, Target: s.Addr(port), Seed: uint64(s.Index*2 + i + 1),
+				Logger: c.env.Logger, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					return netns.DialIn(ctx, ns, network, addr)
+				}})
+			if err != nil {
+				_ = ln.Close()
+				return err
+			}
+			c.proxies[s.ID] = append(c.proxies[s.ID], p)
+		}
+	}
+	return nil
+}
+
+// PeerProxies returns slot → the proxies in front of its RPC and Raft ports
+// (nil without ProcessClusterConfig.PeerProxies).
+func (c *ProcessCluster) PeerProxies() map[string][]*proxy.Proxy { return c.proxies }
+
+func (n *procNode) id() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.nodeID
+}
+
+// NodeID is the product node ID slot runs as ("" for an unknown slot).
+func (c *ProcessCluster) NodeID(slot string) string {
+	for _, n := range c.nodes {
+		if n.ID() == slot {
+			return n.id()
+		}
+	}
+	return ""
+}
+
+// SlotOf maps a product node ID to the slot running it ("" when none).
+func (c *ProcessCluster) SlotOf(id string) string {
+	for _, n := range c.nodes {
+		if n.id() == id {
+			return n.ID()
+		}
+	}
+	return ""
+}
+
+// Reincarnate makes a stopped slot run a new product node ID from its next
+// Start (node add: the caller empties the data dir first). The slot keeps
+// its name, namespace, addresses and log file, so nemeses keyed by slot
+// keep working.
+func (c *ProcessCluster) Reincarnate(slot, id string) error {
+	for _, n := range c.nodes {
+		if n.ID() != slot {
+			continue
+		}
+		if n.PID() != 0 {
+			return fmt.Errorf("runner: reincarnate %s: still running", slot)
+		}
+		if other := c.SlotOf(id); other != "" {
+			return fmt.Errorf("runner: reincarnate %s: node ID %s already runs in %s", slot, id, other)
+		}
+		n.mu.Lock()
+		n.nodeID = id
+		n.mu.Unlock()
+		return nil
+	}
+	return fmt.Errorf("runner: reincarnate: no slot %s", slot)
 }
 
 // Nodes returns the node handles.
@@ -217,6 +327,11 @@ func (c *ProcessCluster) Close(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	for _, ps := range c.proxies {
+		for _, p := range ps {
+			_ = p.Close()
+		}
+	}
 	for _, l := range c.logs {
 		_ = l.Close()
 	}
