@@ -132,11 +132,31 @@ func runSmallFiles(ctx context.Context, e *Env) ([]report.Measurement, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A CPU profile of node1 over the first part of the upload (local
+	// clusters only): where the cores go on the small-file path.
+	pd := time.Second
+	if len(files) >= 50_000 {
+		pd = 5 * time.Second
+	}
+	profDone := make(chan string, 1)
+	go func() {
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		top, err := profileNode(ctx, e, 0, pd)
+		if err != nil {
+			top = "unavailable: " + err.Error()
+		}
+		profDone <- top
+	}()
 	_, st, took, err := te.upload(ctx, dir, "small files")
+	top := <-profDone
 	if err != nil {
 		return nil, fmt.Errorf("suite: small files upload: %w", err)
 	}
 	return []report.Measurement{report.OK(GroupProduct, SmallFilesUpload, float64(st.Files)/took.Seconds(), "files/s").
 		Against(ceiling.DiskSyncIOPS, "").
-		WithNotes(fmt.Sprintf("%d files (%d planned) in %s", st.Files, len(files), took.Round(time.Millisecond)))}, nil
+		WithNotes(fmt.Sprintf("%d files (%d planned) in %s; %d chunks sent in shared batches (POST /v1/chunks/batch); node1 CPU over %s (flat%%): %s",
+			st.Files, len(files), took.Round(time.Millisecond), st.ChunksNew, pd, top))}, nil
 }
