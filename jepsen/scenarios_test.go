@@ -1,6 +1,7 @@
 package jepsen
 
 import (
+	"strings"
 	"time"
 
 	"github.com/datamon-io/datamon/jepsen/runner"
@@ -37,6 +38,17 @@ func durable(sc scenario, full bool) bool {
 		}
 	}
 	return full && sc.cluster == "datamon"
+}
+
+// leaderAimed: the scenario has a nemesis that aims at the leader (the
+// -leader variants, latency and lossy), so it must hit it at least once.
+func leaderAimed(sc scenario) bool {
+	for _, n := range sc.nemeses {
+		if strings.HasSuffix(n, "-leader") || n == "latency" || n == "lossy" {
+			return true
+		}
+	}
+	return false
 }
 
 func hasNemesis(sc scenario, name string) bool {
@@ -80,7 +92,7 @@ func shortScenarios() []scenario {
 			[]string{"clock", "partition-leader", "kill-leader", "pause"}, productWorkloads, productFloors},
 		{"datamon-membership-disk", "datamon", 5, 45 * time.Second,
 			[]string{"membership", "partition-snapshot", "corrupt-shards", "disk-full", "kill-leader"}, productWorkloads, productFloors},
-		{"datamon-latency", "datamon", 5, 45 * time.Second,
+		{"datamon-latency-mixed", "datamon", 5, 45 * time.Second,
 			[]string{"latency", "lossy", "pause-leader"}, productWorkloads, productFloors},
 	}
 }

@@ -116,7 +116,26 @@ func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDi
 		if !ok || len(pcl.PeerProxies()) == 0 {
 			return nil, fmt.Errorf("runner: nemesis %s needs a cluster with peer proxies (ProcessClusterConfig.PeerProxies)", name)
 		}
-		return nemesis.NewProxy(proxyNemesis(name, pcl.PeerProxies(), ids, seed, log)), nil
+		aimed := new(atomic.Bool)
+		pcfg := proxyNemesis(name, pcl.PeerProxies(), seed, log)
+		lead := leaderPicker(c, ids, aimed)
+		pcfg.Pick = lead
+		if name == "latency" { // the leader and one other node
+			pcfg.Pick = func(ctx context.Context, rng *rand.Rand) ([]string, error) {
+				got, err := lead(ctx, rng)
+				if err != nil {
+					return nil, err
+				}
+				var others []string
+				for _, id := range ids {
+					if id != got[0] {
+						others = append(others, id)
+					}
+				}
+				return append(got, others[rng.IntN(len(others))]), nil
+			}
+		}
+		return targeted{Nemesis: nemesis.NewProxy(pcfg), aimed: aimed}, nil
 	case "disk-full":
 		return nemesis.NewDiskFull(nemesis.DiskConfig{DataDirs: dataDirs, Seed: seed, Logger: log}), nil
 	case "membership":
@@ -131,22 +150,22 @@ func buildNemesis(name string, seed uint64, nw *netns.Network, c Cluster, dataDi
 }
 
 // proxyNemesis configures the latency nemeses over the peer proxies (node-
-// to-node RPC and Raft into the picked nodes):
-//   - latency: two nodes get 40 ms + [0, 80 ms) per forwarded chunk, longer
-//     than --fast's Raft heartbeat, shorter than its election timeout;
-//   - lossy: one node's proxies reset 3% of forwarded chunks' connections
+// to-node RPC and Raft into the picked nodes; both aim at the leader):
+//   - latency: the leader and one other node get 40 ms + [0, 80 ms) per
+//     forwarded chunk, longer than --fast's Raft heartbeat, shorter than
+//     its election timeout;
+//   - lossy: the leader's proxies reset 3% of forwarded chunks' connections
 //     and drop 0.5% of chunks (a dropped chunk desynchronises the stream:
 //     framing, signatures and checksums must catch it), with 10 ms + [0,
 //     40 ms) delay; live connections are reset when it starts.
-func proxyNemesis(name string, proxies map[string][]*proxy.Proxy, ids []string, seed uint64, log *slog.Logger) nemesis.ProxyConfig {
+func proxyNemesis(name string, proxies map[string][]*proxy.Proxy, seed uint64, log *slog.Logger) nemesis.ProxyConfig {
 	cfg := nemesis.ProxyConfig{Name: name, Proxies: proxies, Seed: seed, Logger: log}
 	switch name {
 	case "latency":
 		cfg.Faults = proxy.Faults{Delay: 40 * time.Millisecond, Jitter: 80 * time.Millisecond}
-		cfg.Pick = nemesis.PickRandom(ids, 2)
 	case "lossy":
 		cfg.Faults = proxy.Faults{Delay: 10 * time.Millisecond, Jitter: 40 * time.Millisecond, ResetProb: 0.03, DropProb: 0.005}
-		cfg.Pick, cfg.ResetOnInvoke = nemesis.PickRandom(ids, 1), true
+		cfg.ResetOnInvoke = true
 	}
 	return cfg
 }
