@@ -65,7 +65,7 @@ fuzz:
 	@./scripts/fuzz.sh $(FUZZTIME)
 
 jepsen: deps build
-	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 60m ./jepsen -run . -jepsen.full
+	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 90m ./jepsen -run . -jepsen.full
 
 # Short jepsen profile (CI, < ~12 min): real nodes under partitions, kills,
 # pauses and clock offsets; histories checked (see jepsen/README.md).

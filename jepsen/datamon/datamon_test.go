@@ -123,3 +123,27 @@ func TestMembers(t *testing.T) {
 		t.Fatal("no node leads: want nil")
 	}
 }
+
+// The durability verdict: only an fsck with nothing lost, degraded,
+// misplaced or unreadable is healthy.
+func TestFsckHealthy(t *testing.T) {
+	good := client.FsckReport{Bundles: 3, Chunks: 10, Healthy: 10}
+	if ok, why := fsckHealthy(good, true); !ok {
+		t.Fatalf("healthy report rejected: %s", why)
+	}
+	for name, c := range map[string]struct {
+		rep client.FsckReport
+		ok  bool
+	}{
+		"not ok":     {good, false},
+		"lost":       {client.FsckReport{Chunks: 10, Healthy: 9, Lost: 1}, false},
+		"degraded":   {client.FsckReport{Chunks: 10, Healthy: 9, Degraded: 1}, true},
+		"misplaced":  {client.FsckReport{Chunks: 10, Healthy: 9, Misplaced: 1}, true},
+		"unreadable": {client.FsckReport{Chunks: 10, Healthy: 10, Unreadable: []string{"b1"}}, true},
+		"uncounted":  {client.FsckReport{Chunks: 10, Healthy: 8}, true},
+	} {
+		if ok, why := fsckHealthy(c.rep, c.ok); ok || why == "" {
+			t.Errorf("%s: accepted as healthy", name)
+		}
+	}
+}
