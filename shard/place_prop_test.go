@@ -14,10 +14,11 @@ import (
 func TestPlaceMovement(t *testing.T) {
 	ids := testIDs(propChunks, 3)
 	pol := layout.Policy{K: 4, M: 2}
-	// maxShardRatio bounds moved-shards / ideal. A pure placement function
-	// cannot keep every index in place (some joins must relabel); the excess
-	// shrinks as N/(K+M) grows. The bounds fail the previous plain per-index
-	// greedy (1.25/1.10/1.05× and 1.31/1.32/1.35×).
+	// maxShardRatio bounds moved-shards / ideal. No pure placement function
+	// we know keeps every index in place for K+M > 2 (some joins relabel);
+	// the excess shrinks as N/(K+M) grows. The bounds fail the previous
+	// home slot + greedy scheme at N=8 (1.17×) and plain per-index greedy
+	// (1.25/1.10/1.05× and 1.31/1.32/1.35×).
 	for _, tc := range []struct {
 		n             int
 		maxShardRatio float64
@@ -25,13 +26,14 @@ func TestPlaceMovement(t *testing.T) {
 		maxNodeRatio  float64
 	}{
 		// one node per site: no site cap binds; node sets move ideally.
-		// measured 1.17/1.02/1.00× for shard indexes (the issue asks for
-		// 1.10; at N=8 ~1.2 of 6 slots per chunk are nobody's home slot).
-		{8, 1.20, 9, 1.10}, {16, 1.05, 17, 1.10}, {32, 1.03, 33, 1.10},
+		// measured 1.14/1.01/1.01× for shard indexes. The issue asks for
+		// 1.10; nothing we measured reaches it at N=8 (best 1.13×, and
+		// 1.31-1.37× at N=6), see the comment at the top of place.go.
+		{8, 1.15, 9, 1.10}, {16, 1.04, 17, 1.10}, {32, 1.03, 33, 1.10},
 		// 4 sites, cap 2 per site: the joiner makes its site bigger than the
 		// others, and the cap (not capacity) then bounds that site's share,
-		// so more than the ideal moves (measured 1.03/1.22/1.30× for node
-		// sets, 1.24/1.26/1.31× for shard indexes).
+		// so more than the ideal moves (measured 1.03/1.23/1.31× for node
+		// sets, 1.22/1.27/1.31× for shard indexes).
 		{8, 1.28, 4, 1.10}, {16, 1.30, 4, 1.30}, {32, 1.34, 4, 1.40},
 	} {
 		t.Run(fmt.Sprintf("%dn%ds", tc.n, tc.sites), func(t *testing.T) {

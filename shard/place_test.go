@@ -184,4 +184,6 @@ func TestPlaceErrorsAndHelpers(t *testing.T) {
 	}
 }
 
-const goldenPlacement = "[[n08 n03 n04 n07 n02 n00] [n04 n02 n08 n01 n00 n03] [n06 n05 n04 n03 n01 n08]]"
+// goldenPlacement: layered slot preferences (was home slot + greedy, which
+// gave [[n08 n03 n04 n07 n02 n00] [n04 n02 n08 n01 n00 n03] [n06 n05 n04 n03 n01 n08]]).
+const goldenPlacement = "[[n00 n01 n03 n05 n08 n04] [n08 n02 n00 n07 n04 n03] [n06 n04 n05 n08 n07 n03]]"
