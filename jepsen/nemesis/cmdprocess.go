@@ -21,6 +21,27 @@ type CmdProcess struct {
 	done   chan struct{}
 	offset time.Duration
 	exits  int
+	// killed is the incarnation Kill was asked to stop; onCrash runs (in
+	// its own goroutine) when an incarnation exits without Kill.
+	killed  *exec.Cmd
+	onCrash func(err error)
+	gen     uint64 // counts Start and Kill calls
+}
+
+// SetOnCrash sets f to run when the process exits on its own (not through
+// Kill), with cmd.Wait's error.
+func (p *CmdProcess) SetOnCrash(f func(err error)) {
+	p.mu.Lock()
+	p.onCrash = f
+	p.mu.Unlock()
+}
+
+// Gen counts Start and Kill calls: a supervisor restarting a crashed
+// process checks it is unchanged (nobody stopped or started it meanwhile).
+func (p *CmdProcess) Gen() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gen
 }
 
 // NewCmdProcess returns a stopped process handle.
@@ -64,15 +85,21 @@ func (p *CmdProcess) Start(_ context.Context, opts StartOptions) error {
 	}
 	done := make(chan struct{})
 	p.cmd, p.done = cmd, done
+	p.gen++
 	go func() {
-		_ = cmd.Wait()
+		werr := cmd.Wait()
 		p.mu.Lock()
 		if p.cmd == cmd {
 			p.cmd = nil
 		}
 		p.exits++
+		crashed := p.killed != cmd
+		f := p.onCrash
 		p.mu.Unlock()
 		close(done)
+		if crashed && f != nil {
+			go f(werr)
+		}
 	}()
 	return nil
 }
@@ -90,6 +117,8 @@ func (p *CmdProcess) Signal(sig syscall.Signal) error {
 func (p *CmdProcess) Kill(ctx context.Context) error {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
+	p.killed = cmd
+	p.gen++
 	p.mu.Unlock()
 	if cmd == nil {
 		return nil

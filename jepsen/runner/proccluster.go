@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/datamon-io/datamon/jepsen/checker"
 	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/netns"
 	"github.com/datamon-io/datamon/jepsen/proxy"
@@ -76,7 +78,24 @@ type ProcessCluster struct {
 	http    *http.Client
 	logs    []*os.File
 	proxies map[string][]*proxy.Proxy // slot → proxies in front of its RPC and Raft ports
+
+	crashMu sync.Mutex
+	crashes []Crash
+	closing bool
 }
+
+// Crash is a node process that exited on its own (not through Kill).
+type Crash struct {
+	Slot, NodeID string
+	Time         time.Time
+	Exit         string // cmd.Wait's error
+	Cause        string // the last "panic:" / "fatal error:" line of its log ("" if none)
+	Restarted    bool   // the supervisor started it again
+}
+
+// SupervisorDelay is how long after a crash the supervisor restarts a node
+// (as systemd's Restart=on-failure, RestartSec=1 would).
+const SupervisorDelay = time.Second
 
 // PeerProxyOffset is added to a node's RPC and Raft ports for its proxies.
 const PeerProxyOffset = 10000
@@ -126,6 +145,8 @@ func NewProcessCluster(cfg ProcessClusterConfig) ClusterFactory {
 			c.logs = append(c.logs, lf)
 			pn := &procNode{ep: Endpoints{API: s.Addr(s.Ports.API), S3: s.Addr(s.Ports.S3)}, nodeID: s.ID}
 			pn.CmdProcess = nemesis.NewCmdProcess(s.ID, c.builder(s, pn, lf))
+			logPath := lf.Name()
+			pn.SetOnCrash(func(err error) { c.supervise(pn, logPath, err) })
 			c.nodes = append(c.nodes, pn)
 		}
 		if cfg.PeerProxies {
@@ -182,6 +203,51 @@ func (c *ProcessCluster) startProxies(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// supervise records a crash and, like a process supervisor, starts the node
+// again after SupervisorDelay unless someone started or stopped it since.
+func (c *ProcessCluster) supervise(pn *procNode, logPath string, err error) {
+	cr := Crash{Slot: pn.ID(), NodeID: pn.id(), Time: time.Now(), Cause: lastPanic(logPath)}
+	if err != nil {
+		cr.Exit = err.Error()
+	}
+	gen := pn.Gen()
+	time.Sleep(SupervisorDelay)
+	c.crashMu.Lock()
+	defer c.crashMu.Unlock()
+	if !c.closing && pn.Gen() == gen && pn.PID() == 0 {
+		cr.Restarted = pn.Start(context.Background(), nemesis.StartOptions{}) == nil
+	}
+	c.crashes = append(c.crashes, cr)
+	if c.env.Logger != nil {
+		c.env.Logger.Warn("runner: node crashed", "slot", cr.Slot, "id", cr.NodeID, "exit", cr.Exit, "cause", cr.Cause, "restarted", cr.Restarted)
+	}
+}
+
+// lastPanic returns the last "panic:" or "fatal error:" line of a log.
+func lastPanic(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	last := ""
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "=== ") {
+			last = "" // a later incarnation
+		}
+		if strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+			last = l
+		}
+	}
+	return last
+}
+
+// Crashes returns the crashes so far.
+func (c *ProcessCluster) Crashes() []Crash {
+	c.crashMu.Lock()
+	defer c.crashMu.Unlock()
+	return slices.Clone(c.crashes)
 }
 
 // PeerProxies returns slot → the proxies in front of its RPC and Raft ports
@@ -310,6 +376,9 @@ func (c *ProcessCluster) StateHashes(ctx context.Context) (map[string]string, ma
 
 // Close kills every node (SIGCONT first, so paused nodes die too) and closes logs.
 func (c *ProcessCluster) Close(ctx context.Context) error {
+	c.crashMu.Lock()
+	c.closing = true
+	c.crashMu.Unlock()
 	var errs []error
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -336,4 +405,23 @@ func (c *ProcessCluster) Close(ctx context.Context) error {
 		_ = l.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// CheckCrashes turns the crashes into a checker result. A node may stop
+// itself when its disk is full (fail-stop: the metadata store's write-ahead
+// log cannot be written, and a Raft FSM that cannot persist must not go on)
+// — a crash whose panic names ENOSPC is a stat, restarted by the
+// supervisor; any other crash is an anomaly.
+func CheckCrashes(crashes []Crash) checker.Result {
+	r := checker.Result{Checker: "crashes", Valid: true, Stats: map[string]int{"crashes": len(crashes)}}
+	for _, cr := range crashes {
+		if strings.Contains(cr.Cause, "no space left on device") {
+			r.Stats["enospc-fail-stop"]++
+			continue
+		}
+		r.Valid = false
+		r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "crash", Key: cr.Slot,
+			Detail: fmt.Sprintf("%s (%s) exited on its own at %s: %s; %s", cr.Slot, cr.NodeID, cr.Time.Format(time.RFC3339Nano), cr.Exit, cr.Cause)})
+	}
+	return r
 }

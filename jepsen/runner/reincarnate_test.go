@@ -63,3 +63,47 @@ func TestReincarnate(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A node that exits on its own is restarted by the supervisor and recorded;
+// one stopped through Kill is not. Only an ENOSPC fail-stop is not an anomaly.
+func TestSupervisorCrash(t *testing.T) {
+	dir := t.TempDir()
+	flag := filepath.Join(dir, "crashed")
+	specs := []NodeSpec{{Index: 0, ID: "n1", IP: netip.MustParseAddr("127.0.0.1"), Ports: defaultPorts, DataDir: dir}}
+	cfg := ProcessClusterConfig{Binary: "/bin/sh", Env: []string{},
+		Args: func(NodeSpec, []NodeSpec, time.Duration) []string {
+			// First incarnation: panic on a full disk; later ones run.
+			return []string{"-c", "if [ ! -e " + flag + " ]; then touch " + flag +
+				"; echo 'panic: write meta/000006.log: no space left on device' >&2; exit 2; fi; exec sleep 60"}
+		}}
+	cl, err := NewProcessCluster(cfg)(context.Background(), Env{Specs: specs, ResultsDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := cl.(*ProcessCluster)
+	defer pc.Close(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pc.Crashes()) == 0 || pc.Nodes()[0].PID() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("not restarted: %+v", pc.Crashes())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cr := pc.Crashes()
+	if len(cr) != 1 || !cr[0].Restarted || !strings.Contains(cr[0].Cause, "no space left") {
+		t.Fatalf("crashes %+v", cr)
+	}
+	if r := CheckCrashes(cr); !r.Valid || r.Stats["enospc-fail-stop"] != 1 {
+		t.Fatalf("ENOSPC fail-stop judged %v", r)
+	}
+	if err := pc.Nodes()[0].Kill(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(SupervisorDelay + 300*time.Millisecond)
+	if len(pc.Crashes()) != 1 || pc.Nodes()[0].PID() != 0 {
+		t.Fatalf("a killed node was treated as crashed: %+v", pc.Crashes())
+	}
+	if r := CheckCrashes([]Crash{{Slot: "n1", Cause: "panic: runtime error: invalid memory address"}}); r.Valid {
+		t.Fatal("a nil-pointer crash passed")
+	}
+}

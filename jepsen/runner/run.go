@@ -262,5 +262,8 @@ func check(ctx context.Context, cfg Config, cl Cluster, wls []Workload, rep *Rep
 	for _, c := range cfg.Checks {
 		res = append(res, c(ctx, cl))
 	}
+	if pc, ok := cl.(*ProcessCluster); ok {
+		res = append(res, CheckCrashes(pc.Crashes()))
+	}
 	return res
 }
