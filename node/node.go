@@ -154,7 +154,7 @@ func (n *Node) startRPC() error {
 	pc.Secret, pc.Logger, pc.Clock = n.cfg.Secret, n.log.With("component", "rpc"), n.clock
 	n.rpc = peer.NewServer(pc)
 	n.rpc.ServeShards(n.shards)
-	n.rpc.Handle("/internal/meta", n.handleMetaForward)
+	n.rpc.Handle("/internal/meta", handleMetaNotReady) // until startMeta (metaready.go)
 	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
 	n.rpc.Handle("/internal/debug/heap-profile", n.handleHeapProfile)
 	cc := peer.DefaultClientConfig()
@@ -250,6 +250,7 @@ func (n *Node) startMeta() error {
 		return fmt.Errorf("node: raft metadata: %w", err)
 	}
 	n.meta = m
+	n.rpc.Handle("/internal/meta", n.handleMetaForward) // after n.meta is set (metaready.go)
 	n.onClose(m.Close)
 	// Gossip changes (joins, deaths, meta updates) prompt the leader to
 	// reconcile voters and the layout at once instead of at its next tick.
