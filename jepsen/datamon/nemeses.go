@@ -209,7 +209,22 @@ func (m *membership) Invoke(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !m.drained && m.rng.IntN(3) == 0 {
+	drain := !m.drained && m.rng.IntN(3) == 0
+	if !drain {
+		// A removal loses the node's shards (its data dir is emptied for
+		// the add), like a lost disk: with 2+2 the cluster tolerates two
+		// such losses before repair. Remove only once the previous change
+		// is repaired (fsck healthy), as an operator would.
+		why := m.waitHealthy(ctx, cl)
+		if why != "" {
+			if m.drained {
+				m.record("invoke", nil, "skipped: cluster not repaired yet ("+why+")", nil)
+				return runner.ErrSkipped
+			}
+			drain = true
+		}
+	}
+	if drain {
 		m.drained = true
 		err = cl.Drain(ctx, id)
 		m.record("invoke", []string{target}, "drain "+id+" (capacity 0; no undrain API)", err)
@@ -264,6 +279,34 @@ func (m *membership) Heal(ctx context.Context) error {
 	}
 	m.pending = nil
 	return errors.Join(errs...)
+}
+
+// settleBound is how long Invoke waits for fsck to be healthy before a removal.
+const settleBound = 20 * time.Second
+
+// waitHealthy polls fsck until it is healthy ("") or settleBound passes
+// (the last reason).
+func (m *membership) waitHealthy(ctx context.Context, cl *client.Client) string {
+	start := time.Now()
+	why := "no answer"
+	for time.Since(start) < settleBound && ctx.Err() == nil {
+		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		rep, ok, err := cl.Fsck(fctx, client.FsckOptions{})
+		cancel()
+		if err == nil {
+			var healthy bool
+			if healthy, why = fsckHealthy(rep, ok); healthy {
+				return ""
+			}
+		} else {
+			why = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return why
 }
 
 // waitMember polls the nodes' status until the leader's configuration holds id.
