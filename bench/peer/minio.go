@@ -61,8 +61,13 @@ func RunMinio(ctx context.Context, cfg MinioConfig) ([]report.Measurement, error
 	}()
 	cfg.Logger.Info("minio started", "pid", p.PID(), "addr", addr)
 	endpoint := "http://" + addr
-	if err := WaitHTTP(ctx, p, endpoint+"/minio/health/ready", 60*time.Second); err != nil {
-		return nil, err
+	// /minio/health/ready answers 200 before the object layer is up (S3
+	// calls then get 503 XMinioServerNotInitialized); /minio/health/cluster
+	// answers 200 only once the erasure set has write quorum.
+	for _, path := range []string{"/minio/health/ready", "/minio/health/cluster"} {
+		if err := WaitHTTP(ctx, p, endpoint+path, 60*time.Second); err != nil {
+			return nil, err
+		}
 	}
 	ms, err := s3load.Measure(ctx, s3load.Target{Endpoint: endpoint, AccessKey: user, SecretKey: pass},
 		s3load.Config{Clients: cfg.Clients, Duration: cfg.Duration}, Group, MinioPrefix)
