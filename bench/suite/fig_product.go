@@ -46,7 +46,7 @@ func registerProduct(r *Registry) {
 		Doc: "chunk PUT 4 MiB throughput vs client concurrency 1–64 (line chart)", Run: runSweep})
 	r.Register(Figure{Name: "scale.sweep-s3", Group: GroupScale, Unit: "MB/s",
 		Doc: "S3 PUT 4 MiB throughput vs client concurrency 1–64 (line chart)", Run: runSweepS3})
-	r.Register(Figure{Name: "scale.files", Group: GroupScale, Unit: "s", Timeout: 10 * time.Minute,
+	r.Register(Figure{Name: "scale.files", Group: GroupScale, Unit: "s", Timeout: 40 * time.Minute,
 		Doc: "upload time and client/node peak RSS vs file count (10k, 100k, 1M full; 1k, 10k quick)", Run: runFiles})
 	r.Register(Figure{Name: "scale.metadata", Group: GroupScale, Unit: "bytes",
 		Doc: "metadata bytes per file (manifest pages) and per bundle (Raft log + FSM growth per node)", Run: runMetadata})
