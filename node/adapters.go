@@ -85,7 +85,7 @@ func (s shardIO) addr(id layout.NodeID) (string, error) {
 
 func (s shardIO) PutShard(ctx context.Context, id layout.NodeID, k shard.Key, b []byte) error {
 	if string(id) == s.n.id.ID {
-		return s.n.shards.Put(ctx, k, b)
+		return s.n.store().Put(ctx, k, b)
 	}
 	a, err := s.addr(id)
 	if err != nil {
@@ -97,7 +97,7 @@ func (s shardIO) PutShard(ctx context.Context, id layout.NodeID, k shard.Key, b 
 // PutShards writes many shards to one node in one call (cas.BatchShardIO).
 func (s shardIO) PutShards(ctx context.Context, id layout.NodeID, keys []shard.Key, shards [][]byte) error {
 	if string(id) == s.n.id.ID {
-		return s.n.shards.PutBatch(ctx, keys, shards)
+		return s.n.store().PutBatch(ctx, keys, shards)
 	}
 	a, err := s.addr(id)
 	if err != nil {

@@ -55,5 +55,12 @@ func (c clusterInfo) Metrics() map[string]float64 {
 	out["datamon_cas_corrupt_shards_total"] = float64(cs.CorruptShards)
 	out["datamon_cas_degraded_writes_total"] = float64(cs.DegradedWrites)
 	out["datamon_cas_pending_repairs"] = float64(cs.PendingRepairs)
+	ds := c.n.guard.Stats()
+	out["datamon_disk_avail_bytes"] = float64(ds.AvailBytes)
+	out["datamon_disk_ballast_releases_total"] = float64(ds.Releases)
+	out["datamon_disk_low"] = 0
+	if ds.Low {
+		out["datamon_disk_low"] = 1
+	}
 	return out
 }

@@ -66,6 +66,11 @@ type Config struct {
 	// request (0: DefaultPooledBodyLimit, 1 MiB); larger ones are left to
 	// the garbage collector. Process-wide, set by Run.
 	PooledBodyLimit int `yaml:"pooled_body_limit"`
+	// BallastBytes is the disk ballast reserved in DataDir (package
+	// diskguard): released when a write hits ENOSPC so metadata keeps
+	// working while shard writes are refused. 0: 1% of the filesystem,
+	// clamped to [16 MiB, 1 GiB]; negative: no ballast.
+	BallastBytes int64 `yaml:"ballast_bytes"`
 
 	// Fast shortens gossip and Raft timings (tests and local clusters).
 	Fast bool `yaml:"fast"`

@@ -34,7 +34,7 @@ func (n *Node) startDurability() (*durability.Service, error) {
 		cfg.SettingsInterval = time.Second
 		cfg.SeqSampleInterval = time.Second
 	}
-	d, err := durability.New(cfg, topology{n}, shardIO{n}, n.chunks, n.shards, durMeta{n.meta}, durPeers{n})
+	d, err := durability.New(cfg, topology{n}, shardIO{n}, n.chunks, n.store(), durMeta{n.meta}, durPeers{n})
 	if err != nil {
 		return nil, fmt.Errorf("node: durability: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/cas"
+	"github.com/datamon-io/datamon/diskguard"
 	"github.com/datamon-io/datamon/durability"
 	"github.com/datamon-io/datamon/gateway"
 	"github.com/datamon-io/datamon/membership"
@@ -36,6 +37,7 @@ type Node struct {
 	clock func() time.Time
 
 	shards  *shard.Store
+	guard   *diskguard.Guard
 	rpc     *peer.Server
 	rpcCli  *peer.Client
 	members *membership.Membership
@@ -111,13 +113,17 @@ func (n *Node) ID() string { return n.id.ID }
 func (n *Node) onClose(f func() error) { n.closers = append(n.closers, f) }
 
 func (n *Node) openStores() error {
-	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: vfs.Default, Logger: n.log.With("component", "shard")})
+	fs, err := n.openGuard()
+	if err != nil {
+		return err
+	}
+	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: fs, Logger: n.log.With("component", "shard")})
 	if err != nil {
 		return fmt.Errorf("node: open shard store: %w", err)
 	}
 	n.shards = st
 	n.onClose(st.Close)
-	logs, err := raftlog.Open(raftlog.Config{Dir: filepath.Join(n.cfg.DataDir, "raft", "log"), FS: vfs.Default, Logger: n.log.With("component", "raftlog")})
+	logs, err := raftlog.Open(raftlog.Config{Dir: filepath.Join(n.cfg.DataDir, "raft", "log"), FS: fs, Logger: n.log.With("component", "raftlog")})
 	if err != nil {
 		return fmt.Errorf("node: open raft log: %w", err)
 	}
@@ -153,7 +159,7 @@ func (n *Node) startRPC() error {
 	pc := peer.DefaultServerConfig()
 	pc.Secret, pc.Logger, pc.Clock = n.cfg.Secret, n.log.With("component", "rpc"), n.clock
 	n.rpc = peer.NewServer(pc)
-	n.rpc.ServeShards(n.shards)
+	n.rpc.ServeShards(n.store())
 	n.rpc.Handle("/internal/meta", handleMetaNotReady) // until startMeta (metaready.go)
 	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
 	n.rpc.Handle("/internal/debug/heap-profile", n.handleHeapProfile)
@@ -233,7 +239,7 @@ func (n *Node) startMeta() error {
 	mcfg := raftmeta.DefaultConfig()
 	mcfg.NodeID = n.id.ID
 	mcfg.Dir = filepath.Join(n.cfg.DataDir, "meta")
-	mcfg.FS = vfs.Default
+	mcfg.FS = n.guard.FS(vfs.Default)
 	mcfg.BootstrapExpect = n.cfg.BootstrapExpect
 	mcfg.Voters = n.cfg.Voters
 	mcfg.Policy = n.cfg.Policy

@@ -106,6 +106,7 @@ flags given on the command line win.`,
 	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "Raft voter target: 3 or 5 (spread across sites)")
 	f.StringVar(&ec, "ec", "", "erasure policy K+M recorded at bootstrap (default from cluster size: 3 nodes 2+1, 4-5 nodes 2+2, 6-7 nodes 4+2, 8-11 nodes 6+2, 12+ nodes 8+3)")
 	f.StringVar(&secretFile, "secret-file", "", "file holding the cluster secret (instead of DATAMON_CLUSTER_SECRET)")
+	f.Int64Var(&cfg.BallastBytes, "ballast-bytes", 0, "disk space reserved in the data dir and released when the disk fills up, so metadata keeps working while shard writes are refused (0: 1% of the filesystem, 16 MiB-1 GiB; -1: none)")
 	f.Int64Var(&cfg.MemoryLimit, "memory-limit", 0, "Go soft memory limit of the node in bytes (0: 1 GiB, -1: none; GOMEMLIMIT wins)")
 	f.IntVar(&cfg.PooledBodyLimit, "pooled-body-limit", 0, "largest HTTP body buffer kept for reuse, bytes (0: 1 MiB)")
 	f.BoolVar(&cfg.Fast, "fast", false, "fast gossip and Raft timings (loopback clusters, tests)")
