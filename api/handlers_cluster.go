@@ -45,6 +45,11 @@ func (s *Server) removeNode(ctx context.Context, r *request) error {
 	if req.ID == "" {
 		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
 	}
+	if d, ok := s.cluster.(Durability); ok && !req.Force {
+		if err := d.CheckRemoval(ctx, req.ID); err != nil {
+			return fmt.Errorf("api: remove node %q: %w", req.ID, err)
+		}
+	}
 	if err := s.meta.RemoveNode(ctx, req.ID); err != nil {
 		return fmt.Errorf("api: remove node %q: %w", req.ID, err)
 	}

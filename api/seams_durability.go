@@ -17,6 +17,11 @@ type Durability interface {
 	DrainNode(ctx context.Context, id string) error
 	// SetRepairRate sets the cluster-wide repair pace (bytes/s; 0 = default).
 	SetRepairRate(ctx context.Context, bytesPerSec uint64) error
+	// CheckRemoval reports whether removing node id now keeps every chunk
+	// recoverable: nil, or an error wrapping model.ErrPrecondition that
+	// says why not (another node down, chunks degraded, a rebalance still
+	// running).
+	CheckRemoval(ctx context.Context, id string) error
 }
 
 // FsckRequest is the body of POST /v1/cluster/fsck.

@@ -42,6 +42,8 @@ type HasResponse struct {
 // RemoveNodeRequest is the body of POST /v1/cluster/remove-node.
 type RemoveNodeRequest struct {
 	ID string `json:"id"`
+	// Force skips the safety check (Durability.CheckRemoval).
+	Force bool `json:"force,omitempty"`
 }
 
 // MaxHasIDs bounds the IDs of one HasRequest.

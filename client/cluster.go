@@ -20,12 +20,24 @@ func (c *Client) Members(ctx context.Context) ([]Member, error) {
 	return out, c.getJSON(ctx, "/v1/cluster/members", nil, &out)
 }
 
-// RemoveNode removes a node from the raft configuration and the layout (root key).
+// RemoveNode removes a node from the raft configuration and the layout (root
+// key). The server refuses with model.ErrPrecondition when the removal could
+// lose data (another node down, degraded chunks, a rebalance still running);
+// RemoveNodeForce skips that check.
 func (c *Client) RemoveNode(ctx context.Context, id string) error {
+	return c.removeNode(ctx, id, false)
+}
+
+// RemoveNodeForce removes a node without the server's safety check.
+func (c *Client) RemoveNodeForce(ctx context.Context, id string) error {
+	return c.removeNode(ctx, id, true)
+}
+
+func (c *Client) removeNode(ctx context.Context, id string, force bool) error {
 	if id == "" {
 		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
 	}
-	return c.sendJSON(ctx, fasthttp.MethodPost, "/v1/cluster/remove-node", false, removeNodeRequest{ID: id}, nil)
+	return c.sendJSON(ctx, fasthttp.MethodPost, "/v1/cluster/remove-node", false, removeNodeRequest{ID: id, Force: force}, nil)
 }
 
 // Health asks GET /healthz (unauthenticated) of each endpoint in turn and

@@ -61,6 +61,7 @@ type (
 		Present []bool `json:"present"`
 	}
 	removeNodeRequest struct {
-		ID string `json:"id"`
+		ID    string `json:"id"`
+		Force bool   `json:"force,omitempty"`
 	}
 )

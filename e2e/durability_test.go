@@ -3,12 +3,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/datamon-io/datamon/client"
 )
 
 // Kill a node of a 4-node 2+2 cluster for good: after the repair delay the
@@ -229,3 +232,41 @@ type quietPebble struct{ t *testing.T }
 func (quietPebble) Infof(string, ...any)           {}
 func (q quietPebble) Errorf(f string, args ...any) { q.t.Logf("pebble: "+f, args...) }
 func (q quietPebble) Fatalf(f string, args ...any) { q.t.Fatalf("pebble: "+f, args...) }
+
+// remove-node refuses to remove a live node while another node is down or
+// a layout change is being rebalanced (the removal could lose data), allows
+// removing the dead node, and --force overrides the check.
+func TestRemoveNodeSafety(t *testing.T) {
+	c := startCluster(t, 4, 2, "2+2")
+	mustCLI(t, c, "repo", "create", "--repo", "data", "--description", "remove safety")
+	src := t.TempDir()
+	writeTree(t, src, 5, 20)
+	mustCLI(t, c, "bundle", "upload", "--repo", "data", "--path", src, "--message", "m")
+	waitHealthy(t, c, 30*time.Second)
+	dead, live := c.Nodes[3].ID, c.Nodes[2].ID
+	if err := c.Kill(3); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, 30*time.Second, "the killed node reported down", func() bool {
+		return nodeStatus(durabilityJSON(t, c), dead).Health == "down"
+	})
+	r := cli(t, c, "cluster", "remove-node", live)
+	if r.Code != 3 || !strings.Contains(r.Stderr, "node "+dead+" is down") {
+		t.Fatalf("removing live %s while %s is down: exit %d, stderr %q; want exit 3 naming %s", live, dead, r.Code, r.Stderr, dead)
+	}
+	mustCLI(t, c, "cluster", "remove-node", dead)
+	r = cli(t, c, "cluster", "remove-node", live)
+	if r.Code != 3 || !strings.Contains(r.Stderr, "could lose data") {
+		t.Fatalf("removing live %s right after a removal: exit %d, stderr %q; want exit 3", live, r.Code, r.Stderr)
+	}
+	mustCLI(t, c, "cluster", "remove-node", "--force", live)
+	var st client.Status
+	if err := json.Unmarshal([]byte(mustCLI(t, c, "cluster", "status", "--output", "json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range append(st.Voters, st.NonVoters...) {
+		if v == live || v == dead {
+			t.Fatalf("%s still in the raft configuration: %+v", v, st)
+		}
+	}
+}

@@ -230,8 +230,12 @@ func (m *membership) Invoke(ctx context.Context) error {
 		m.record("invoke", []string{target}, "drain "+id+" (capacity 0; no undrain API)", err)
 		return err
 	}
-	err = cl.RemoveNode(ctx, id)
-	m.record("invoke", []string{target}, "remove-node "+id, err)
+	// --force: the node is live and its data dir is emptied right after,
+	// like a lost disk; the product's own check (remove-node refuses a live
+	// node while anything is degraded or rebalancing) is replaced by the
+	// healthy-fsck wait above, which must not be second-guessed here.
+	err = cl.RemoveNodeForce(ctx, id)
+	m.record("invoke", []string{target}, "remove-node --force "+id, err)
 	if err != nil {
 		return err
 	}
