@@ -46,11 +46,19 @@ func RunMinio(ctx context.Context, cfg MinioConfig) ([]report.Measurement, error
 	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	args := []string{"server", "--quiet", "--address", addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", ports[1])}
 	for i := 1; i <= 4; i++ {
-		args = append(args, filepath.Join(data, fmt.Sprintf("d%d", i)))
+		d := filepath.Join(data, fmt.Sprintf("d%d", i))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("peer: minio: %w", err)
+		}
+		args = append(args, d)
 	}
 	const user, pass = "benchadmin", "benchadmin-secret"
 	p, err := Start("minio", cfg.Bin, args, []string{"MINIO_ROOT_USER=" + user, "MINIO_ROOT_PASSWORD=" + pass,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off"}, filepath.Join(cfg.Dir, "minio.log"))
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off",
+		// Current MinIO refuses drives on the root filesystem ("drive not
+		// found, will be retried" forever) unless MINIO_CI_CD is set; the
+		// benchmark's 4 dirs share the disk under test on purpose.
+		"MINIO_CI_CD=1"}, filepath.Join(cfg.Dir, "minio.log"))
 	if err != nil {
 		return nil, err
 	}
