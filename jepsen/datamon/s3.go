@@ -62,11 +62,13 @@ func (s *s3Objects) do(ctx context.Context, method, key string, query url.Values
 	for _, node := range s.nodes {
 		s.sent.Store(false)
 		b, err := s.once(ctx, node, method, key, query, body)
-		// A read may go to the next node whatever happened; a write only when
-		// nothing was sent or the node refused it unprocessed (notServing: a
-		// removed, wiped node). Any 503 is worth another node for reads.
+		// A read may go to the next node whatever happened (a 503, a
+		// timeout: reads change nothing), except a definite 4xx answer
+		// (NoSuchKey is an answer); a write only when nothing was sent or
+		// the node refused it unprocessed (notServing: a removed, wiped node).
 		var se *s3Error
-		retryRead := method == http.MethodGet && errors.As(err, &se) && se.Status == http.StatusServiceUnavailable
+		answered := errors.As(err, &se) && se.Status >= 400 && se.Status < 500
+		retryRead := method == http.MethodGet && err != nil && !answered && ctx.Err() == nil
 		if err == nil || (s.sent.Load() && !retryRead && !notServing(err)) {
 			return b, err
 		}
