@@ -22,9 +22,10 @@ var (
 	// ErrMethod: the route exists but not with this method.
 	ErrMethod = errors.New("api: method not allowed")
 	// ErrNotServing: the node refused the request before processing any of
-	// it (it holds no applied cluster metadata: removed and wiped, or not
-	// caught up yet). 503 with code NotServing: the request definitely did
-	// not apply here; send it to another node.
+	// it (it holds no applied cluster metadata — removed and wiped, or not
+	// caught up yet — or could not confirm an unknown access key with the
+	// leader). 503 with code NotServing: the request definitely did not
+	// apply here; send it to another node.
 	ErrNotServing = errors.New("api: node not serving (no applied metadata)")
 )
 
