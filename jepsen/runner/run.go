@@ -100,7 +100,10 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	// Duration; then everything is healed and the clients keep going for the
 	// Quiet period, which is the "after heal" liveness window.
 	start := time.Now()
-	wctx, stop := context.WithTimeout(ctx, cfg.Duration+cfg.Quiet)
+	// The clients stop Quiet after the final heal actually finished (a
+	// nemesis step may run past Duration, e.g. membership waiting for
+	// repair), so the after-heal liveness window is always Quiet long.
+	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	nctx, nstop := context.WithTimeout(ctx, cfg.Duration)
 	defer nstop()
@@ -128,7 +131,11 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 	}
 	healAt := time.Since(start)
-	<-wctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-time.After(cfg.Quiet):
+	}
+	stop()
 	wg.Wait()
 	quietEnd := time.Since(start)
 
