@@ -118,6 +118,13 @@ func TestLayoutGrowsVotersSpreadRemoveNode(t *testing.T) {
 	if _, ok := rl.Node("n4"); ok || len(rl.Nodes) != 4 || rl.Version != pl.Version+1 {
 		t.Fatalf("layout after remove %+v", rl)
 	}
+	// A repeated removal (e.g. a retried forward) succeeds and changes nothing.
+	if err := c.Meta(leaderOf(t, c)).RemoveNode(ctx, "n4"); err != nil {
+		t.Fatalf("removing n4 again: %v", err)
+	}
+	if v := c.Meta(leaderOf(t, c)).Layout().Version; v != rl.Version {
+		t.Fatalf("repeated removal made layout version %d, want %d", v, rl.Version)
+	}
 	st, _ := voterSites(t, ctx, c.Meta(leaderOf(t, c)), site)
 	for _, id := range append(st.Voters, st.NonVoters...) {
 		if id == "n4" {

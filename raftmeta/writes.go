@@ -142,8 +142,9 @@ func (m *Meta) RetireLayouts(ctx context.Context, upTo uint64) error {
 }
 
 // RemoveNode removes a server from the raft configuration and the layout
-// (new version) and stops the reconcile loop from re-adding it.
-// model.ErrNotFound if it is in neither.
+// (new version) and stops the reconcile loop from re-adding it. Removing an
+// already removed node succeeds (idempotent); model.ErrNotFound if the ID
+// was never a member.
 func (m *Meta) RemoveNode(ctx context.Context, id string) error {
 	if id == "" {
 		return fmt.Errorf("%w: empty node id", model.ErrInvalid)
@@ -171,6 +172,11 @@ func (m *Meta) removeNodeLocal(ctx context.Context, id string) error {
 	}
 	_, inLayout := m.Layout().Node(layout.NodeID(id))
 	if !inRaft && !inLayout {
+		// Already removed: a repeated removal (a forwarded request retried
+		// after the first attempt applied but its answer was lost) succeeds.
+		if gone, err := m.isRemoved(id); err == nil && gone {
+			return nil
+		}
 		return fmt.Errorf("%w: node %q", model.ErrNotFound, id)
 	}
 	if _, err := m.applyLocal(ctx, &command{Op: opLayoutRemove, NodeID: id, ReqID: newReqID()}); err != nil {
