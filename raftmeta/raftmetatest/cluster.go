@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,9 +243,24 @@ func (c *Cluster) Crash(id string) {
 	nd := c.nodes[id]
 	c.mu.Unlock()
 	c.Isolate(id)
-	clone := nd.fs.CrashClone(vfs.CrashCloneCfg{})
+	// The snapshot store is not part of the cloned fs, so it is copied at
+	// the crash point too: keeping a snapshot the node took after the
+	// clone, over an FSM that lost the writes it covers, is a crash no
+	// real disk produces (the FSM syncs before raft records a snapshot).
+	// Copy the snapshots, clone the fs, and retry if a snapshot appeared
+	// in between.
+	var clone *vfs.MemFS
+	var snaps *raft.InmemSnapshotStore
+	for {
+		before := snapshotIDs(nd.snaps)
+		snaps = copySnapshots(c.t, nd.snaps, nd.trans)
+		clone = nd.fs.CrashClone(vfs.CrashCloneCfg{})
+		if snapshotIDs(nd.snaps) == before {
+			break
+		}
+	}
 	c.shutdown(nd)
-	nd.fs = clone
+	nd.fs, nd.snaps = clone, snaps
 	c.mu.Lock()
 	for o := range c.nodes {
 		delete(c.cut, pair(id, o))
@@ -362,4 +379,40 @@ func (c *Cluster) FirstLogIndex(id string) (uint64, error) {
 		return 0, ErrUnreachable
 	}
 	return nd.logs.FirstIndex()
+}
+
+func snapshotIDs(s *raft.InmemSnapshotStore) string {
+	metas, _ := s.List()
+	var ids []string
+	for _, m := range metas {
+		ids = append(ids, m.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// copySnapshots returns a new store holding the latest snapshot of s.
+func copySnapshots(t testing.TB, s *raft.InmemSnapshotStore, trans raft.Transport) *raft.InmemSnapshotStore {
+	out := raft.NewInmemSnapshotStore()
+	metas, err := s.List()
+	if err != nil || len(metas) == 0 {
+		return out
+	}
+	m := metas[0]
+	_, rc, err := s.Open(m.ID)
+	if err != nil {
+		t.Fatalf("raftmetatest: open snapshot %s: %v", m.ID, err)
+	}
+	defer rc.Close()
+	sink, err := out.Create(m.Version, m.Index, m.Term, m.Configuration, m.ConfigurationIndex, trans)
+	if err != nil {
+		t.Fatalf("raftmetatest: copy snapshot: %v", err)
+	}
+	if _, err := io.Copy(sink, rc); err != nil {
+		_ = sink.Cancel()
+		t.Fatalf("raftmetatest: copy snapshot: %v", err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatalf("raftmetatest: copy snapshot: %v", err)
+	}
+	return out
 }
