@@ -152,7 +152,15 @@ func retryable(err error, idempotent bool) bool {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Status == fasthttp.StatusServiceUnavailable || (idempotent && ae.Status >= 500)
+		if idempotent {
+			return ae.Status >= 500
+		}
+		// A non-idempotent write is retried only when the node said it did
+		// not process it (NotServing). Any other 503 (a forward to the
+		// leader that timed out, a lost leader) may follow an applied
+		// command: resending a conditional label move would then answer
+		// ErrPrecondition for a move that happened (like jepsen bug 1).
+		return ae.Status == fasthttp.StatusServiceUnavailable && ae.Code == codeNotServing
 	}
 	if errors.Is(err, context.Canceled) {
 		return false

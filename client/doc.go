@@ -10,9 +10,10 @@
 //
 // Non-idempotent writes (CreateContext, CreateRepo, CommitBundle, conditional
 // SetLabel, RemoveNode) are retried only when the request could not have been
-// applied: on dial errors, and on 503 — note a 503 caused by a timeout between
-// the node and the raft leader may still have been applied, so a retried
-// create can answer ErrExists.
+// applied: on dial errors, and on a 503 whose code is NotServing (the node
+// refused before processing). Any other 503 — e.g. a timeout between the node
+// and the Raft leader — may follow an applied command, so it is returned
+// (ErrUnavailable) rather than resent.
 //
 // Reads are linearizable unless the context comes from Stale(ctx).
 // GetChunk verifies the BLAKE3 ID of what it receives and tries another

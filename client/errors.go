@@ -37,6 +37,9 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d %s", e.Endpoint, e.Status, e.Code)
 }
 
+// codeNotServing is the API's code for a 503 refused before any processing.
+const codeNotServing = "NotServing"
+
 // Unwrap maps the error code (or, failing that, the status) to a sentinel.
 func (e *APIError) Unwrap() error {
 	switch e.Code {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -47,8 +48,8 @@ func TestRetryable(t *testing.T) {
 	if !retryable(dial, false) {
 		t.Error("dial errors must be retryable for any call")
 	}
-	if !retryable(&APIError{Status: 503}, false) {
-		t.Error("503 must be retryable")
+	if !retryable(&APIError{Status: 503, Code: "NotServing"}, false) {
+		t.Error("503 NotServing must be retryable")
 	}
 	if retryable(&APIError{Status: 500}, false) || !retryable(&APIError{Status: 500}, true) {
 		t.Error("500 retryable only when idempotent")
@@ -83,4 +84,30 @@ func FuzzDecodeError(f *testing.F) {
 			t.Fatalf("decodeError(%d, %q) = %#v", status, body, e)
 		}
 	})
+}
+
+// A non-idempotent write is resent only when nothing can have been applied:
+// a dial error or a 503 NotServing; any other 503, 5xx or timeout may follow
+// an applied command.
+func TestRetryableNonIdempotent(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		err        error
+		idempotent bool
+		want       bool
+	}{
+		{"dial", &dialError{err: errors.New("refused")}, false, true},
+		{"503 NotServing", &APIError{Status: 503, Code: "NotServing"}, false, true},
+		{"503 Unavailable", &APIError{Status: 503, Code: "Unavailable"}, false, false},
+		{"500", &APIError{Status: 500, Code: "Internal"}, false, false},
+		{"timeout", context.DeadlineExceeded, false, false},
+		{"idempotent 503", &APIError{Status: 503, Code: "Unavailable"}, true, true},
+		{"idempotent 500", &APIError{Status: 500}, true, true},
+		{"idempotent timeout", errors.New("i/o timeout"), true, true},
+		{"4xx", &APIError{Status: 412, Code: "Precondition"}, true, false},
+	} {
+		if got := retryable(tc.err, tc.idempotent); got != tc.want {
+			t.Errorf("%s: retryable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
