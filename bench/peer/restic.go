@@ -39,8 +39,18 @@ type BackupStats struct {
 	SnapshotID     string `json:"snapshot_id"`
 }
 
-func (r *Restic) repo() string  { return filepath.Join(r.Dir, "restic-repo") }
-func (r *Restic) cache() string { return filepath.Join(r.Dir, "restic-cache") }
+// dir is Dir made absolute: Backup runs restic from inside the source
+// tree, where a relative repo path (e.g. under `-out bench/results`) would
+// point nowhere.
+func (r *Restic) dir() string {
+	if abs, err := filepath.Abs(r.Dir); err == nil {
+		return abs
+	}
+	return r.Dir
+}
+
+func (r *Restic) repo() string  { return filepath.Join(r.dir(), "restic-repo") }
+func (r *Restic) cache() string { return filepath.Join(r.dir(), "restic-cache") }
 
 func (r *Restic) cmd(ctx context.Context, args ...string) *exec.Cmd {
 	full := append([]string{"--repo", r.repo(), "--cache-dir", r.cache(), "--quiet"}, args...)
