@@ -29,6 +29,11 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsi
 		return model.AccessKey{}, fmt.Errorf("%w: unknown access key %q", model.ErrUnauthenticated, h.Credential)
 	}
 	if err != nil {
+		// Nothing of the request was processed: say so (503 NotServing),
+		// so clients may resend even a non-idempotent write elsewhere.
+		if !errors.Is(err, ErrNotServing) {
+			err = fmt.Errorf("%w: %w", ErrNotServing, err)
+		}
 		return model.AccessKey{}, fmt.Errorf("api: look up access key: %w", err)
 	}
 	if key.Secret == "" {
