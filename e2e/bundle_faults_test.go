@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -24,31 +23,8 @@ func storedShardBytes(t *testing.T, c *localcluster.Cluster) int64 {
 	t.Helper()
 	var total int64
 	for i, n := range c.Nodes {
-		if !n.Running() {
-			continue
-		}
-		cl, err := c.Client(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := cl.Metrics(context.Background())
-		if err != nil {
-			t.Fatalf("metrics of %s: %v", n.ID, err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(body))
-		found := false
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "datamon_shard_bytes "); ok {
-				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil {
-					t.Fatal(err)
-				}
-				total += int64(f)
-				found = true
-			}
-		}
-		if !found {
-			t.Fatalf("no datamon_shard_bytes in %s's metrics", n.ID)
+		if n.Running() {
+			total += int64(metric(t, c, i, "datamon_shard_bytes"))
 		}
 	}
 	return total
