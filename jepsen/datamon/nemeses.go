@@ -452,17 +452,32 @@ func (c *corruptShards) Invoke(ctx context.Context) error {
 	if len(nodes) == 0 {
 		return errors.New("corrupt-shards: no running node")
 	}
-	n := nodes[c.rng.IntN(len(nodes))]
-	if err := n.Kill(ctx); err != nil {
-		c.record("invoke", []string{n.ID()}, "stop", err)
+	// A freshly added or drained node may hold no shard yet: try the
+	// running nodes in random order until one has shards to damage.
+	c.rng.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
+	for _, n := range nodes {
+		if err := n.Kill(ctx); err != nil {
+			c.record("invoke", []string{n.ID()}, "stop", err)
+			return err
+		}
+		detail, cerr := c.damage(filepath.Join(c.dirs[n.ID()], "shards"))
+		serr := n.Start(ctx, nemesis.StartOptions{})
+		if errors.Is(cerr, errNoEligibleShards) && serr == nil {
+			c.record("invoke", []string{n.ID()}, "no eligible shards, trying another node", nil)
+			continue
+		}
+		err := errors.Join(cerr, serr)
+		c.record("invoke", []string{n.ID()}, detail, err)
 		return err
 	}
-	detail, cerr := c.damage(filepath.Join(c.dirs[n.ID()], "shards"))
-	serr := n.Start(ctx, nemesis.StartOptions{})
-	err := errors.Join(cerr, serr)
-	c.record("invoke", []string{n.ID()}, detail, err)
-	return err
+	// Nothing to damage anywhere (every chunk already took ShardParity
+	// hits, or no data yet): the fault is a no-op, not a harness failure.
+	c.record("invoke", nil, "no eligible shards on any running node", nil)
+	return nil
 }
+
+// errNoEligibleShards: the node holds no shard the nemesis may damage.
+var errNoEligibleShards = errors.New("corrupt-shards: no eligible shards")
 
 // damage flips a payload byte of, or deletes, up to 3 shards of distinct
 // chunks (key layout as in e2e corruptShards: index 'i'+chunk(32)+…, value
@@ -495,7 +510,7 @@ func (c *corruptShards) damage(dir string) (string, error) {
 		return "iter close", err
 	}
 	if len(cands) == 0 {
-		return "no shards", errors.New("corrupt-shards: no eligible shards")
+		return "no shards", errNoEligibleShards
 	}
 	c.rng.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
 	var did []string
