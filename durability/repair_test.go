@@ -55,6 +55,12 @@ func TestRepairAfterNodeLoss(t *testing.T) {
 	if res.Rebuilt == 0 {
 		t.Fatalf("nothing rebuilt after the delay: %+v", res)
 	}
+	// The survivors keep the shard indexes they hold (the effective layout
+	// carries the full one as history): only n4's shards are rebuilt,
+	// nothing is handed between survivors.
+	if res.Moved != 0 {
+		t.Fatalf("%d shards moved between surviving nodes: %+v", res.Moved, res)
+	}
 	if err := c.metaOf("n1").RemoveNode(ctx, "n4"); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,11 @@ func TestRepairAfterNodeLoss(t *testing.T) {
 		}
 		return true
 	})
-	c.passes(ctx, 4)
+	// Removing n4 makes the layout what repair already placed for: nothing
+	// left to rebuild or move.
+	if res := c.passes(ctx, 4); res.Moved != 0 || res.Rebuilt != 0 {
+		t.Fatalf("after removing n4: %+v", res)
+	}
 	wantHealthy(t, fsck(t, c, "n2"), len(files))
 	for _, f := range files {
 		got, err := c.nodes["n3"].cas.Get(ctx, chunk.Sum(f))
@@ -137,7 +147,8 @@ func TestDrain(t *testing.T) {
 	c := newTCluster(t, 4, layout.Policy{K: 2, M: 2}, testConfig())
 	files := randomFiles(3, 30, 8<<10)
 	c.commitBundle(ctx, "n1", "data", files)
-	if c.nodes["n4"].st().Stats().Shards == 0 {
+	held := c.nodes["n4"].st().Stats().Shards
+	if held == 0 {
 		t.Fatal("n4 holds nothing to drain")
 	}
 	if err := c.metaOf("n2").SetNodeCapacity(ctx, "n4", 0); err != nil {
@@ -161,6 +172,10 @@ func TestDrain(t *testing.T) {
 	}
 	if n := c.nodes["n4"].st().Stats().Shards; n != 0 || moved == 0 {
 		t.Fatalf("n4 still holds %d shards after drain (moved %d)", n, moved)
+	}
+	// Only n4's shards move: the others keep their indexes (layout history).
+	if moved != uint64(held) {
+		t.Fatalf("drain moved %d shards, n4 held %d", moved, held)
 	}
 	wantHealthy(t, fsck(t, c, "n1"), len(files))
 	c.passes(ctx, 1) // every node reports; the last one retires

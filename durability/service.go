@@ -186,16 +186,24 @@ func (s *Service) lost(n layout.NodeID, now time.Time) bool {
 }
 
 // effective returns l without the nodes lost for longer than RepairDelay:
-// where repair puts shards until those nodes return or are removed.
+// where repair puts shards until those nodes return or are removed. With
+// none lost it is l. Otherwise l's nodes become the last history entry, so
+// every surviving owner keeps its shard index and only the lost nodes'
+// indexes go to replacements (shard/place_history.go).
 func (s *Service) effective(l layout.Layout) layout.Layout {
 	s.trackLiveness(s.ctx)
 	now := time.Now()
-	out := layout.Layout{Version: l.Version, Policy: l.Policy}
+	var keep []layout.Node
 	for _, n := range l.Nodes {
 		if !s.lost(n.ID, now) {
-			out.Nodes = append(out.Nodes, n)
+			keep = append(keep, n)
 		}
 	}
+	if len(keep) == len(l.Nodes) {
+		return l
+	}
+	out := layout.Layout{Version: l.Version, Policy: l.Policy, Nodes: keep}
+	out.History = append(l.History[:len(l.History):len(l.History)], l.Nodes)
 	return out
 }
 

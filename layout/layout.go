@@ -29,6 +29,12 @@ type Layout struct {
 	Version uint64 `json:"version"`
 	Policy  Policy `json:"policy"`
 	Nodes   []Node `json:"nodes"` // sorted by ID
+	// History holds the earlier node lists, oldest first, each sorted by
+	// ID: one entry per layout change that changed Nodes. Placement
+	// (package shard) walks it so that a node that keeps its place in a
+	// chunk's node set keeps the shard index it holds; see shard.Placer.
+	// It only grows; Successor appends to it.
+	History [][]Node `json:"history,omitempty"`
 }
 
 // Sentinel errors.
@@ -134,45 +140,75 @@ func (l Layout) Sites() []string {
 	return out
 }
 
-// With returns a copy of l with n added or replaced and the version bumped.
+// Successor returns the layout that follows l with the given nodes: the
+// version bumped, the policy kept and, when the node list changes, l's nodes
+// appended to the history. Errors as New.
+func (l Layout) Successor(nodes []Node) (Layout, error) {
+	next, err := New(l.Version+1, l.Policy, nodes)
+	if err != nil {
+		return Layout{}, err
+	}
+	next.History = l.History
+	if !sameNodes(l.Nodes, next.Nodes) {
+		next.History = append(l.History[:len(l.History):len(l.History)], l.Nodes)
+	}
+	return next, nil
+}
+
+// With returns the successor of l with n added or replaced.
 func (l Layout) With(n Node) Layout {
-	out := Layout{Version: l.Version + 1, Policy: l.Policy}
+	nodes := make([]Node, 0, len(l.Nodes)+1)
 	replaced := false
 	for _, x := range l.Nodes {
 		if x.ID == n.ID {
 			x, replaced = n, true
 		}
-		out.Nodes = append(out.Nodes, x)
+		nodes = append(nodes, x)
 	}
 	if !replaced {
-		out.Nodes = append(out.Nodes, n)
+		nodes = append(nodes, n)
 	}
-	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i].ID < out.Nodes[j].ID })
+	out, err := l.Successor(nodes)
+	if err != nil { // only an empty ID can fail: keep l's nodes as they were
+		out, _ = l.Successor(l.Nodes)
+	}
 	return out
 }
 
-// Without returns a copy of l without node id and the version bumped.
+// Without returns the successor of l without node id.
 func (l Layout) Without(id NodeID) (Layout, error) {
 	if _, ok := l.Node(id); !ok {
 		return l, fmt.Errorf("%w: %s", ErrUnknownNode, id)
 	}
-	out := Layout{Version: l.Version + 1, Policy: l.Policy}
+	nodes := make([]Node, 0, len(l.Nodes))
 	for _, x := range l.Nodes {
 		if x.ID != id {
-			out.Nodes = append(out.Nodes, x)
+			nodes = append(nodes, x)
 		}
 	}
-	return out, nil
+	return l.Successor(nodes)
 }
 
-// Equal reports whether two layouts have the same nodes and policy
-// (the version is ignored).
-func (l Layout) Equal(o Layout) bool {
-	if l.Policy != o.Policy || len(l.Nodes) != len(o.Nodes) {
+func sameNodes(a, b []Node) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := range l.Nodes {
-		if l.Nodes[i] != o.Nodes[i] {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether two layouts have the same nodes, policy and history
+// (the version is ignored): whether they place every chunk the same.
+func (l Layout) Equal(o Layout) bool {
+	if l.Policy != o.Policy || !sameNodes(l.Nodes, o.Nodes) || len(l.History) != len(o.History) {
+		return false
+	}
+	for i := range l.History {
+		if !sameNodes(l.History[i], o.History[i]) {
 			return false
 		}
 	}

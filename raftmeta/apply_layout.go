@@ -96,7 +96,7 @@ func (tx *txn) layoutAdd(nodes []layout.Node) ([]byte, error) {
 	if added == 0 {
 		return json.Marshal(cur)
 	}
-	l, err := layout.New(cur.Version+1, cur.Policy, next)
+	l, err := cur.Successor(next)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", model.ErrInvalid, err)
 	}

@@ -118,6 +118,11 @@ func TestLayoutGrowsVotersSpreadRemoveNode(t *testing.T) {
 	if _, ok := rl.Node("n4"); ok || len(rl.Nodes) != 4 || rl.Version != pl.Version+1 {
 		t.Fatalf("layout after remove %+v", rl)
 	}
+	// Every change of the node list is in the history, oldest first (the
+	// policy change is not: it kept the nodes); placement replays it.
+	if h := rl.History; len(h) < 2 || len(h[0]) != 3 || len(h[len(h)-1]) != 5 || !sameIDs(h[len(h)-1], cur.Nodes) {
+		t.Fatalf("layout history after growth and removal: %+v", h)
+	}
 	// A repeated removal (e.g. a retried forward) succeeds and changes nothing.
 	if err := c.Meta(leaderOf(t, c)).RemoveNode(ctx, "n4"); err != nil {
 		t.Fatalf("removing n4 again: %v", err)
@@ -211,4 +216,16 @@ func TestSnapshotInstallAndRestart(t *testing.T) {
 		t.Fatalf("after restarts hash %s (want %s) %v", got, want, err)
 	}
 	commit(t, ctx, c.Meta(lag), "snap", "after")
+}
+
+func sameIDs(a, b []layout.Node) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
 }

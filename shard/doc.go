@@ -5,9 +5,12 @@
 // rendezvous hashing per shard index, constrained by failure domains (no two
 // shards of a chunk on one node while the layout has at least K+M eligible
 // nodes; at most M shards of a chunk in one site while the sites can hold
-// them). Place builds a Placer per call; callers placing many chunks under
-// one layout should keep a NewPlacer. It does no I/O; a Placer is immutable
-// and safe for concurrent use.
+// them). The layout's history of node lists is replayed so that a node that
+// stays in a chunk's node set keeps its shard index (place_history.go): a
+// layout change moves only the shards whose node left the set. Place builds
+// a Placer per call; callers placing many chunks under one layout should
+// keep a NewPlacer. It does no I/O; a Placer is immutable and safe for
+// concurrent use.
 //
 // Store (store.go, writer.go, batch.go) is the node-local shard store on
 // Pebble. Shard bytes are written into sstables under monotonic data keys

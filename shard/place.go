@@ -51,7 +51,9 @@ import (
 // exists (the highest and the lowest of one per-chunk order); for larger
 // K+M we know none, and every variant we measured (deferred acceptance,
 // two-slot classes, serial dictatorship, set-then-label, score-ordered or
-// cyclic later layers) moved 1.13× the ideal or more at N = 8.
+// cyclic later layers) moved 1.13× the ideal or more at N = 8. That is why
+// a layout carries its history (place_history.go): the base algorithm
+// chooses the node set, the history keeps each staying member's index.
 
 // golden is the 64-bit golden-ratio constant used to spread slot numbers.
 const golden = 0x9e3779b97f4a7c15
@@ -79,10 +81,32 @@ type Placer struct {
 	total   int // K+M
 	siteCap int
 	hard    bool // the site cap always holds (enough eligible nodes)
+	// history places under the layout's earlier node lists, oldest first
+	// (place_history.go); empty for a layout without history.
+	history []*Placer
 }
 
 // NewPlacer prepares l for placement. The node order in l does not matter.
 func NewPlacer(l layout.Layout) (*Placer, error) {
+	p, err := newBasePlacer(l)
+	if err != nil {
+		return nil, err
+	}
+	for _, nodes := range l.History {
+		if len(nodes) == 0 {
+			continue
+		}
+		h, err := newBasePlacer(layout.Layout{Policy: l.Policy, Nodes: nodes})
+		if err != nil {
+			return nil, fmt.Errorf("shard: layout history: %w", err)
+		}
+		p.history = append(p.history, h)
+	}
+	return p, nil
+}
+
+// newBasePlacer prepares one node list, ignoring l.History.
+func newBasePlacer(l layout.Layout) (*Placer, error) {
 	if len(l.Nodes) == 0 {
 		return nil, ErrNoNodes
 	}
@@ -153,6 +177,14 @@ func (p *Placer) Total() int { return p.total }
 
 // Place returns the owner of every shard of id: entry i owns shard i.
 func (p *Placer) Place(id chunk.ID) []layout.NodeID {
+	if len(p.history) == 0 {
+		return p.basePlace(id)
+	}
+	return p.placeWithHistory(id)
+}
+
+// basePlace places id under p's own node list, ignoring the history.
+func (p *Placer) basePlace(id chunk.ID) []layout.NodeID {
 	idx := make([]int, p.total)
 	p.placeIdx(id, idx)
 	out := make([]layout.NodeID, p.total)

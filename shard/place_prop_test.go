@@ -10,75 +10,98 @@ import (
 
 // TestPlaceMovement adds one equal node to N equal nodes and counts how many
 // (chunk, shard index) assignments change owner, and how many chunks change
-// their set of nodes. The ideal for both is 1/(N+1).
+// their set of nodes. The ideal for both is 1/(N+1). The joined layout is
+// the successor of the first, so it carries the first node list as history
+// and members of a chunk's set keep their index (place_history.go); the
+// base algorithm alone (the same node list without history) is measured too.
 func TestPlaceMovement(t *testing.T) {
 	ids := testIDs(propChunks, 3)
 	pol := layout.Policy{K: 4, M: 2}
-	// maxShardRatio bounds moved-shards / ideal. No pure placement function
-	// we know keeps every index in place for K+M > 2 (some joins relabel);
-	// the excess shrinks as N/(K+M) grows. The bounds fail the previous
-	// home slot + greedy scheme at N=8 (1.17×) and plain per-index greedy
-	// (1.25/1.10/1.05× and 1.31/1.32/1.35×).
 	for _, tc := range []struct {
-		n             int
-		maxShardRatio float64
-		sites         int
-		maxNodeRatio  float64
+		n, sites int
+		// maxRatio bounds moved shards / ideal with history; node sets move
+		// the same amount by construction.
+		maxRatio float64
+		// maxBaseRatio bounds the base algorithm's shard-index movement
+		// (measured 1.35/1.14/1.01/1.01× with one node per site; no pure
+		// function of one node list we know reaches 1.10 at N=8).
+		maxBaseRatio float64
 	}{
-		// one node per site: no site cap binds; node sets move ideally.
-		// measured 1.14/1.01/1.01× for shard indexes. The issue asks for
-		// 1.10; nothing we measured reaches it at N=8 (best 1.13×, and
-		// 1.31-1.37× at N=6), see the comment at the top of place.go.
-		{8, 1.15, 9, 1.10}, {16, 1.04, 17, 1.10}, {32, 1.03, 33, 1.10},
+		// one node per site: no site cap binds; the issue's bound is 1.10.
+		{6, 7, 1.10, 1.40}, {8, 9, 1.10, 1.15}, {12, 13, 1.10, 1.06}, {16, 17, 1.10, 1.04}, {32, 33, 1.10, 1.03},
 		// 4 sites, cap 2 per site: the joiner makes its site bigger than the
 		// others, and the cap (not capacity) then bounds that site's share,
-		// so more than the ideal moves (measured 1.03/1.23/1.31× for node
-		// sets, 1.22/1.27/1.31× for shard indexes).
-		{8, 1.28, 4, 1.10}, {16, 1.30, 4, 1.30}, {32, 1.34, 4, 1.40},
+		// so more node sets change than the ideal (measured 1.03/1.23/1.31×).
+		{8, 4, 1.10, 1.28}, {16, 4, 1.30, 1.30}, {32, 4, 1.40, 1.34},
 	} {
 		t.Run(fmt.Sprintf("%dn%ds", tc.n, tc.sites), func(t *testing.T) {
 			nodes := equalNodes(tc.n+1, tc.sites, 1<<40)
-			before, err := NewPlacer(mustLayout(t, pol, nodes[:tc.n]))
+			first := mustLayout(t, pol, nodes[:tc.n])
+			joined, err := first.Successor(nodes)
 			if err != nil {
 				t.Fatal(err)
 			}
-			after, err := NewPlacer(mustLayout(t, pol, nodes))
-			if err != nil {
-				t.Fatal(err)
-			}
-			total := pol.Total()
-			a, b := make([]int, total), make([]int, total)
-			movedShards, movedNodes := 0, 0
+			base := joined
+			base.History = nil
+			before, after, afterBase := mustPlacer(t, first), mustPlacer(t, joined), mustPlacer(t, base)
+			var m, mb moveCount
 			for _, id := range ids {
-				before.placeIdx(id, a)
-				after.placeIdx(id, b)
-				inA := map[layout.NodeID]bool{}
-				for i := range a {
-					inA[before.ids[a[i]]] = true
-					if before.ids[a[i]] != after.ids[b[i]] {
-						movedShards++
-					}
-				}
-				for i := range b {
-					if !inA[after.ids[b[i]]] {
-						movedNodes++
-					}
-				}
+				a := before.Place(id)
+				m.add(a, after.Place(id))
+				mb.add(a, afterBase.Place(id))
 			}
 			ideal := 1 / float64(tc.n+1)
-			all := float64(len(ids) * total)
-			shardRatio := float64(movedShards) / all / ideal
-			nodeRatio := float64(movedNodes) / all / ideal
-			t.Logf("N=%d: node-set moves %.4f (%.3f× ideal %.4f), shard-index moves %.4f (%.3f× ideal)",
-				tc.n, float64(movedNodes)/all, nodeRatio, ideal, float64(movedShards)/all, shardRatio)
-			if nodeRatio < 0.9 || nodeRatio > tc.maxNodeRatio {
-				t.Errorf("node-set movement %.3f× ideal, want in [0.9, %.2f]", nodeRatio, tc.maxNodeRatio)
+			shardRatio, nodeRatio := m.ratios(ideal)
+			baseRatio, _ := mb.ratios(ideal)
+			t.Logf("N=%d: with history node-set moves %.3f× and shard-index moves %.3f× the ideal %.4f; base algorithm shard-index moves %.3f×",
+				tc.n, nodeRatio, shardRatio, ideal, baseRatio)
+			if m.shards != m.nodes {
+				t.Errorf("with history %d shard indexes moved but %d set members changed", m.shards, m.nodes)
 			}
-			if shardRatio < 0.9 || shardRatio > tc.maxShardRatio {
-				t.Errorf("shard-index movement %.3f× ideal, want in [0.9, %.2f]", shardRatio, tc.maxShardRatio)
+			if shardRatio < 0.9 || shardRatio > tc.maxRatio {
+				t.Errorf("shard-index movement %.3f× ideal, want in [0.9, %.2f]", shardRatio, tc.maxRatio)
+			}
+			if baseRatio < 0.9 || baseRatio > tc.maxBaseRatio {
+				t.Errorf("base shard-index movement %.3f× ideal, want in [0.9, %.2f]", baseRatio, tc.maxBaseRatio)
 			}
 		})
 	}
+}
+
+// moveCount counts, between two placements of the same chunks, the shard
+// indexes whose owner changed and the set members that are new.
+type moveCount struct{ shards, nodes, all int }
+
+func (m *moveCount) add(a, b []layout.NodeID) {
+	m.all += len(a)
+	left := map[layout.NodeID]int{}
+	for i := range a {
+		left[a[i]]++
+		if a[i] != b[i] {
+			m.shards++
+		}
+	}
+	for _, n := range b {
+		if left[n] > 0 {
+			left[n]--
+		} else {
+			m.nodes++
+		}
+	}
+}
+
+func (m moveCount) ratios(ideal float64) (shard, node float64) {
+	all := float64(m.all)
+	return float64(m.shards) / all / ideal, float64(m.nodes) / all / ideal
+}
+
+func mustPlacer(t testing.TB, l layout.Layout) *Placer {
+	t.Helper()
+	p, err := NewPlacer(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestPlaceLoad checks that every node's share of shards is within 10% of its

@@ -1,0 +1,72 @@
+package shard
+
+import (
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/layout"
+)
+
+// Placement with history (layout.Layout.History):
+//
+// The base algorithm (place.go) chooses each chunk's node set almost exactly
+// as rendezvous hashing would: when one node joins N, 1/(N+1) of the sets
+// change, the ideal. Which index each member of the set holds, however, is a
+// pure function of the current node list, and no such function we know keeps
+// every member's index when the set changes by one member (at N = 8, 4+2,
+// 1.14× the ideal number of shards moved; at N = 6, 1.35×).
+//
+// A layout therefore carries its earlier node lists, and placement replays
+// them per chunk: the oldest list places the chunk with the base algorithm;
+// each later list chooses the node set with the base algorithm, and every
+// member that held an index under the previous list keeps it (relabel). Only
+// the indexes of members that left are handed to the members that joined.
+// A layout change then moves exactly the shards whose node left the chunk's
+// set: the set movement, ≈ 1.00× the ideal. The rules of the base algorithm
+// (distinct nodes, site cap, no shard on a drained node) are rules on the
+// set, which relabelling does not change, and so is each node's load.
+//
+// Cost: one base placement per history entry. Layouts change by operator
+// action (add, remove, drain, policy), so histories stay short; Place with
+// h entries costs about h+1 base placements (BenchmarkPlaceHistory).
+
+// placeWithHistory replays p.history and then p's own list, see above.
+func (p *Placer) placeWithHistory(id chunk.ID) []layout.NodeID {
+	labels := p.history[0].basePlace(id)
+	for _, h := range p.history[1:] {
+		labels = relabel(h.basePlace(id), labels)
+	}
+	return relabel(p.basePlace(id), labels)
+}
+
+// relabel returns next's owners (a multiset of nodes, one per index)
+// reordered so that every index whose previous owner is still in next keeps
+// that owner. The nodes of next left over take the remaining indexes, both in
+// ascending index order.
+func relabel(next, prev []layout.NodeID) []layout.NodeID {
+	total := len(next)
+	var takenBuf, keptBuf [64]bool
+	taken, kept := takenBuf[:0], keptBuf[:0]
+	if total > len(takenBuf) {
+		taken, kept = make([]bool, 0, total), make([]bool, 0, total)
+	}
+	taken, kept = taken[:total], kept[:total]
+	out := make([]layout.NodeID, total)
+	for i := range min(total, len(prev)) {
+		for j, n := range next {
+			if !taken[j] && n == prev[i] {
+				out[i], taken[j], kept[i] = n, true, true
+				break
+			}
+		}
+	}
+	j := 0
+	for i := range out {
+		if kept[i] {
+			continue
+		}
+		for taken[j] {
+			j++
+		}
+		out[i], taken[j] = next[j], true
+	}
+	return out
+}
