@@ -38,7 +38,8 @@ type Config struct {
 	SeqSampleInterval time.Duration
 	// BatchChunks is how many chunks one presence query covers.
 	BatchChunks int
-	// Parallelism bounds concurrent RPCs of one batch.
+	// Parallelism bounds concurrent RPCs of one batch and the chunks one
+	// repair batch fixes (moves, rebuilds) at once.
 	Parallelism int
 	// CallTimeout bounds every shard RPC.
 	CallTimeout time.Duration

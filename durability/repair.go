@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -181,12 +182,28 @@ func (s *Service) repairBatch(ctx context.Context, pl *placers, old []*placers, 
 		}
 	}
 	s.runPresence(ctx, q, func(ci, i int, p presence) { state[ci][i] = p })
+	// Chunks are fixed concurrently (Config.Parallelism at once): one
+	// rebuild is a chunk read, an encode and synced remote writes, so one
+	// at a time left the repair rate bounded by latency, not by the limit.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.cfg.Parallelism)
 	for ci := range batch {
 		if owners[ci] == nil {
 			continue
 		}
-		s.fixChunk(ctx, &batch[ci], owners[ci], state[ci], old, batch[ci].minSeq >= fresh, &res)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var r PassResult
+			s.fixChunk(ctx, &batch[ci], owners[ci], state[ci], old, batch[ci].minSeq >= fresh, &r)
+			mu.Lock()
+			res.add(r)
+			mu.Unlock()
+		}()
 	}
+	wg.Wait()
 	return res
 }
 

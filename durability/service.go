@@ -233,10 +233,12 @@ func waitBytes(ctx context.Context, lim *rate.Limiter, n int) error {
 	return nil
 }
 
-// placers caches one Placer per policy for one layout during a pass.
+// placers caches one Placer per policy for one layout during a pass. Safe
+// for concurrent use (a repair batch fixes chunks in parallel).
 type placers struct {
-	l layout.Layout
-	m map[layout.Policy]*shard.Placer
+	l  layout.Layout
+	mu sync.Mutex
+	m  map[layout.Policy]*shard.Placer
 }
 
 func newPlacers(l layout.Layout) *placers {
@@ -246,15 +248,18 @@ func newPlacers(l layout.Layout) *placers {
 // owners places id under the layout's nodes with policy p (the policy the
 // chunk was encoded with).
 func (p *placers) owners(id [32]byte, pol layout.Policy) ([]layout.NodeID, error) {
+	p.mu.Lock()
 	pl, ok := p.m[pol]
 	if !ok {
 		l := p.l
 		l.Policy = pol
 		var err error
 		if pl, err = shard.NewPlacer(l); err != nil {
+			p.mu.Unlock()
 			return nil, err
 		}
 		p.m[pol] = pl
 	}
+	p.mu.Unlock()
 	return pl.Place(id), nil
 }
