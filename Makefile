@@ -14,7 +14,7 @@ export CGO_ENABLED ?= 1
 # fuse3: cgofuse against libfuse3 (FUSE mounts; needs libfuse3-dev to build, fuse3 to run).
 GOTAGS    ?= fuse3
 
-.PHONY: all build build-static cross-windows deps run test test-short lint fmt vet bench bench-quick fuzz jepsen clean
+.PHONY: all build build-static cross-windows deps run test test-short test-race lint fmt vet bench bench-quick fuzz jepsen clean
 
 all: build
 
@@ -39,6 +39,14 @@ run: deps build
 
 test: deps build lint build-static cross-windows
 	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+# The in-process packages under the race detector (no multi-process e2e;
+# raftmeta's crash tests included). Not part of `make test`: it roughly
+# triples their time.
+RACE_PKGS ?= ./api/... ./cas/... ./client/... ./diskguard/... ./durability/... ./gateway/... ./membership/... \
+	./peer/... ./raftlog/... ./raftmeta/... ./s3backend/... ./shard/... ./transfer/...
+test-race:
+	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
 # Unit tests only (no multi-process clusters).
 test-short:

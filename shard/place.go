@@ -92,9 +92,13 @@ func NewPlacer(l layout.Layout) (*Placer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, nodes := range l.History {
-		if len(nodes) == 0 {
-			continue
+	for i, nodes := range l.History {
+		next := l.Nodes
+		if i+1 < len(l.History) {
+			next = l.History[i+1]
+		}
+		if len(nodes) == 0 || samePlacement(nodes, next) {
+			continue // e.g. a drain followed by the removal of that node
 		}
 		h, err := newBasePlacer(layout.Layout{Policy: l.Policy, Nodes: nodes})
 		if err != nil {

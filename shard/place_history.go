@@ -1,6 +1,9 @@
 package shard
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/layout"
 )
@@ -68,5 +71,37 @@ func relabel(next, prev []layout.NodeID) []layout.NodeID {
 		}
 		out[i], taken[j] = next[j], true
 	}
+	return out
+}
+
+// samePlacement reports whether two node lists place every chunk alike:
+// the same eligible nodes (capacity > 0) with the same sites and capacities,
+// or, when neither has an eligible node, the same nodes. A history entry
+// that places like its successor is skipped.
+func samePlacement(a, b []layout.Node) bool {
+	ea, eb := eligible(a), eligible(b)
+	if len(ea) == 0 && len(eb) == 0 {
+		ea, eb = a, b
+	}
+	if len(ea) != len(eb) {
+		return false
+	}
+	for i := range ea {
+		if ea[i] != eb[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// eligible returns the nodes with capacity > 0, sorted by ID.
+func eligible(nodes []layout.Node) []layout.Node {
+	var out []layout.Node
+	for _, n := range nodes {
+		if n.Capacity > 0 {
+			out = append(out, n)
+		}
+	}
+	slices.SortFunc(out, func(x, y layout.Node) int { return strings.Compare(string(x.ID), string(y.ID)) })
 	return out
 }

@@ -145,3 +145,40 @@ func BenchmarkPlaceHistory(b *testing.B) {
 		})
 	}
 }
+
+// TestPlaceHistorySkipsEquivalentEntries: a drain followed by the removal of
+// the drained node leaves two history entries that place alike; the Placer
+// replays one of them, and places exactly as the full replay does.
+func TestPlaceHistorySkipsEquivalentEntries(t *testing.T) {
+	nodes := equalNodes(9, 9, 1<<40)
+	l := mustLayout(t, layout.Policy{K: 4, M: 2}, nodes[:8])
+	drained := nodes[3]
+	drained.Capacity = 0
+	l = l.With(drained)
+	l, _ = l.Without(drained.ID)
+	l = l.With(nodes[8])
+	if len(l.History) != 3 {
+		t.Fatalf("history %d entries, want 3", len(l.History))
+	}
+	p := mustPlacer(t, l)
+	if len(p.history) != 2 {
+		t.Fatalf("placer replays %d entries, want 2 (drain and removal place alike)", len(p.history))
+	}
+	var full []*Placer
+	for _, h := range append(slices.Clone(l.History), l.Nodes) {
+		bp, err := newBasePlacer(layout.Layout{Policy: l.Policy, Nodes: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full = append(full, bp)
+	}
+	for _, id := range testIDs(5000, 13) {
+		want := full[0].basePlace(id)
+		for _, bp := range full[1:] {
+			want = relabel(bp.basePlace(id), want)
+		}
+		if got := p.Place(id); !slices.Equal(got, want) {
+			t.Fatalf("%s: %v, full replay %v", id, got, want)
+		}
+	}
+}
