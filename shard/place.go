@@ -203,8 +203,18 @@ func (p *Placer) basePlace(id chunk.ID) []layout.NodeID {
 // algorithm comment at the top: a pair is taken when the index is
 // unassigned, the node is unused in the current round and its site is under
 // the cap. With fewer eligible nodes than shards, rounds of len(p.ids)
-// indexes reuse every node once per round.
+// indexes reuse every node once per round. With at least K+M eligible
+// nodes (p.hard) the same greedy runs as a merge (place_fast.go).
 func (p *Placer) placeIdx(id chunk.ID, dst []int) {
+	if p.hard {
+		p.placeIdxMerge(id, dst)
+		return
+	}
+	p.placeIdxScan(id, dst)
+}
+
+// placeIdxScan is the greedy as a scan over every remaining pair per pick.
+func (p *Placer) placeIdxScan(id chunk.ID, dst []int) {
 	n, total := len(p.ids), p.total
 	base := xxhash.Sum64(id[:])
 	var usesBuf, sitesBuf [64]int
