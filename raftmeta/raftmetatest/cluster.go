@@ -51,7 +51,7 @@ type Node struct {
 	trans    *raft.InmemTransport
 	fs       *vfs.MemFS
 	logs     *raftlog.Store
-	snaps    *raft.InmemSnapshotStore // survives crashes: stands for a synced snapshot dir
+	snaps    *memSnapshots // survives crashes: stands for a synced snapshot dir
 	meta     *raftmeta.Meta
 	running  bool
 	capacity uint64
@@ -88,7 +88,7 @@ func New(t testing.TB, n int, opts Options) *Cluster {
 func (c *Cluster) AddNode(id, site string) *Node {
 	c.t.Helper()
 	nd := &Node{ID: id, Site: site, addr: raft.ServerAddress("raft-" + id), fs: vfs.NewCrashableMem(),
-		snaps: raft.NewInmemSnapshotStore(), capacity: 1 << 40}
+		snaps: newMemSnapshots(), capacity: 1 << 40}
 	c.mu.Lock()
 	c.nodes[id] = nd
 	c.alive[id] = true
@@ -250,7 +250,7 @@ func (c *Cluster) Crash(id string) {
 	// Copy the snapshots, clone the fs, and retry if a snapshot appeared
 	// in between.
 	var clone *vfs.MemFS
-	var snaps *raft.InmemSnapshotStore
+	var snaps *memSnapshots
 	for {
 		before := snapshotIDs(nd.snaps)
 		snaps = copySnapshots(c.t, nd.snaps, nd.trans)
@@ -381,7 +381,7 @@ func (c *Cluster) FirstLogIndex(id string) (uint64, error) {
 	return nd.logs.FirstIndex()
 }
 
-func snapshotIDs(s *raft.InmemSnapshotStore) string {
+func snapshotIDs(s *memSnapshots) string {
 	metas, _ := s.List()
 	var ids []string
 	for _, m := range metas {
@@ -391,8 +391,8 @@ func snapshotIDs(s *raft.InmemSnapshotStore) string {
 }
 
 // copySnapshots returns a new store holding the latest snapshot of s.
-func copySnapshots(t testing.TB, s *raft.InmemSnapshotStore, trans raft.Transport) *raft.InmemSnapshotStore {
-	out := raft.NewInmemSnapshotStore()
+func copySnapshots(t testing.TB, s *memSnapshots, trans raft.Transport) *memSnapshots {
+	out := newMemSnapshots()
 	metas, err := s.List()
 	if err != nil || len(metas) == 0 {
 		return out
