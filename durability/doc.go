@@ -9,7 +9,10 @@
 //     placement owner which shards it holds (one HasShards per node per
 //     batch). Placement is computed on the "effective" layout: the newest
 //     layout without the nodes that have been unreachable for longer than
-//     Config.RepairDelay. A shard the node holds but no longer owns is copied
+//     Config.RepairDelay, with the newest layout's nodes as its last history
+//     entry, so surviving owners keep their shard indexes and only the lost
+//     nodes' shards are rebuilt elsewhere. Batches fix up to
+//     Config.Parallelism chunks at once. A shard the node holds but no longer owns is copied
 //     to its owner and deleted locally only after the owner acknowledged it
 //     durable (or already held it). Missing shards are rebuilt (cas Get, then
 //     re-encode, then PutShard of the missing indexes) by exactly one holder:
