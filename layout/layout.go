@@ -3,6 +3,7 @@ package layout
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -189,17 +190,7 @@ func (l Layout) Without(id NodeID) (Layout, error) {
 	return l.Successor(nodes)
 }
 
-func sameNodes(a, b []Node) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func sameNodes(a, b []Node) bool { return slices.Equal(a, b) }
 
 // Equal reports whether two layouts have the same nodes, policy and history
 // (the version is ignored): whether they place every chunk the same.

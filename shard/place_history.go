@@ -90,15 +90,7 @@ func samePlacement(a, b []layout.Node) bool {
 	if len(ea) == 0 && len(eb) == 0 {
 		ea, eb = a, b
 	}
-	if len(ea) != len(eb) {
-		return false
-	}
-	for i := range ea {
-		if ea[i] != eb[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(ea, eb)
 }
 
 // eligible returns the nodes with capacity > 0, sorted by ID.
