@@ -187,7 +187,7 @@ func (s *Service) lost(n layout.NodeID, now time.Time) bool {
 
 // effective returns l without the nodes lost for longer than RepairDelay:
 // where repair puts shards until those nodes return or are removed. With
-// none lost it is l. Otherwise l's nodes become the last history entry, so
+// none lost it equals l. Otherwise l's nodes become the last history entry, so
 // every surviving owner keeps its shard index and only the lost nodes'
 // indexes go to replacements (shard/place_history.go).
 func (s *Service) effective(l layout.Layout) layout.Layout {
@@ -199,11 +199,11 @@ func (s *Service) effective(l layout.Layout) layout.Layout {
 			keep = append(keep, n)
 		}
 	}
-	if len(keep) == len(l.Nodes) {
+	out, err := l.Successor(keep) // appends l.Nodes to the history if any node is lost
+	if err != nil {               // keep is a subset of a valid layout: cannot fail
 		return l
 	}
-	out := layout.Layout{Version: l.Version, Policy: l.Policy, Nodes: keep}
-	out.History = append(l.History[:len(l.History):len(l.History)], l.Nodes)
+	out.Version = l.Version // not a new version: the same layout, seen by repair
 	return out
 }
 

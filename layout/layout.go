@@ -150,7 +150,7 @@ func (l Layout) Successor(nodes []Node) (Layout, error) {
 		return Layout{}, err
 	}
 	next.History = l.History
-	if !sameNodes(l.Nodes, next.Nodes) {
+	if !slices.Equal(l.Nodes, next.Nodes) {
 		next.History = append(l.History[:len(l.History):len(l.History)], l.Nodes)
 	}
 	return next, nil
@@ -190,18 +190,9 @@ func (l Layout) Without(id NodeID) (Layout, error) {
 	return l.Successor(nodes)
 }
 
-func sameNodes(a, b []Node) bool { return slices.Equal(a, b) }
-
 // Equal reports whether two layouts have the same nodes, policy and history
 // (the version is ignored): whether they place every chunk the same.
 func (l Layout) Equal(o Layout) bool {
-	if l.Policy != o.Policy || !sameNodes(l.Nodes, o.Nodes) || len(l.History) != len(o.History) {
-		return false
-	}
-	for i := range l.History {
-		if !sameNodes(l.History[i], o.History[i]) {
-			return false
-		}
-	}
-	return true
+	return l.Policy == o.Policy && slices.Equal(l.Nodes, o.Nodes) &&
+		slices.EqualFunc(l.History, o.History, slices.Equal[[]Node])
 }

@@ -109,6 +109,23 @@ func NewPlacer(l layout.Layout) (*Placer, error) {
 	return p, nil
 }
 
+// placementNodes returns the nodes placement draws from, sorted by ID: those
+// with capacity > 0 or, when none has any, all of them with equal weight
+// (uniform).
+func placementNodes(nodes []layout.Node) (elig []layout.Node, uniform bool) {
+	sorted := append([]layout.Node(nil), nodes...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	for _, n := range sorted {
+		if n.Capacity > 0 {
+			elig = append(elig, n)
+		}
+	}
+	if len(elig) == 0 {
+		return sorted, true
+	}
+	return elig, false
+}
+
 // newBasePlacer prepares one node list, ignoring l.History.
 func newBasePlacer(l layout.Layout) (*Placer, error) {
 	if len(l.Nodes) == 0 {
@@ -117,18 +134,7 @@ func newBasePlacer(l layout.Layout) (*Placer, error) {
 	if err := l.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadPolicy, err)
 	}
-	nodes := append([]layout.Node(nil), l.Nodes...)
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
-	var elig []layout.Node
-	for _, n := range nodes {
-		if n.Capacity > 0 {
-			elig = append(elig, n)
-		}
-	}
-	uniform := len(elig) == 0
-	if uniform {
-		elig = nodes
-	}
+	elig, uniform := placementNodes(l.Nodes)
 	p := &Placer{total: l.Policy.Total()}
 	siteNum := map[string]int{}
 	var perSite []int
@@ -226,13 +232,7 @@ func (p *Placer) placeIdxScan(id chunk.ID, dst []int) {
 	times := grow(timeBuf[:0], total*n)
 	prefs := grow(prefBuf[:0], total)
 	for j := range n {
-		home := 0
-		for i := range total {
-			prefs[i] = fmix64(base ^ p.psalt[i*n+j])
-			if prefs[i] < prefs[home] {
-				home = i
-			}
-		}
+		home := p.prefs(base, j, prefs)
 		hs := p.score(base, p.salt[home*n+j], j)
 		for i := range total {
 			layer := 0 // position of slot i in node j's preference order
@@ -284,6 +284,19 @@ func (p *Placer) placeIdxScan(id chunk.ID, dst []int) {
 			sites[p.site[bj]]++
 		}
 	}
+}
+
+// prefs fills dst (len K+M) with node j's per-chunk slot hashes (lower is
+// preferred) and returns its home slot, the most preferred.
+func (p *Placer) prefs(base uint64, j int, dst []uint64) (home int) {
+	n := len(p.ids)
+	for i := range dst {
+		dst[i] = fmix64(base ^ p.psalt[i*n+j])
+		if dst[i] < dst[home] {
+			home = i
+		}
+	}
+	return home
 }
 
 // grow returns buf extended to n zero elements, reallocating if needed.

@@ -30,14 +30,7 @@ func (p *Placer) placeIdxMerge(id chunk.ID, dst []int) {
 	sites := grow(sitesBuf[:0], p.nsites)
 	h := pairHeap(heapBuf[:0])
 	for j := range n {
-		pj := prefs[j*total : (j+1)*total]
-		home := 0
-		for i := range total {
-			pj[i] = fmix64(base ^ p.psalt[i*n+j])
-			if pj[i] < pj[home] {
-				home = i
-			}
-		}
+		home := p.prefs(base, j, prefs[j*total:(j+1)*total])
 		hs[j] = p.score(base, p.salt[home*n+j], j)
 		h = append(h, pair{t: 0, v: hs[j], i: home, j: j})
 	}

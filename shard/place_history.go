@@ -2,7 +2,6 @@ package shard
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/layout"
@@ -50,27 +49,28 @@ func (p *Placer) placeWithHistory(id chunk.ID) []layout.NodeID {
 // relabel returns next's owners (a multiset of nodes, one per index)
 // reordered so that every index whose previous owner is still in next keeps
 // that owner. The nodes of next left over take the remaining indexes, both in
-// ascending index order.
+// ascending index order. Node IDs are never empty, so an empty entry of the
+// result is an index not kept.
 func relabel(next, prev []layout.NodeID) []layout.NodeID {
 	total := len(next)
-	var takenBuf, keptBuf [64]bool
-	taken, kept := takenBuf[:0], keptBuf[:0]
+	var takenBuf [64]bool
+	taken := takenBuf[:0]
 	if total > len(takenBuf) {
-		taken, kept = make([]bool, 0, total), make([]bool, 0, total)
+		taken = make([]bool, total)
 	}
-	taken, kept = taken[:total], kept[:total]
+	taken = taken[:total]
 	out := make([]layout.NodeID, total)
 	for i := range min(total, len(prev)) {
 		for j, n := range next {
 			if !taken[j] && n == prev[i] {
-				out[i], taken[j], kept[i] = n, true, true
+				out[i], taken[j] = n, true
 				break
 			}
 		}
 	}
 	j := 0
 	for i := range out {
-		if kept[i] {
+		if out[i] != "" {
 			continue
 		}
 		for taken[j] {
@@ -81,26 +81,11 @@ func relabel(next, prev []layout.NodeID) []layout.NodeID {
 	return out
 }
 
-// samePlacement reports whether two node lists place every chunk alike:
-// the same eligible nodes (capacity > 0) with the same sites and capacities,
-// or, when neither has an eligible node, the same nodes. A history entry
-// that places like its successor is skipped.
+// samePlacement reports whether two node lists place every chunk alike: the
+// same nodes drawn from (placementNodes), with the same sites and
+// capacities. A history entry that places like its successor is skipped.
 func samePlacement(a, b []layout.Node) bool {
-	ea, eb := eligible(a), eligible(b)
-	if len(ea) == 0 && len(eb) == 0 {
-		ea, eb = a, b
-	}
-	return slices.Equal(ea, eb)
-}
-
-// eligible returns the nodes with capacity > 0, sorted by ID.
-func eligible(nodes []layout.Node) []layout.Node {
-	var out []layout.Node
-	for _, n := range nodes {
-		if n.Capacity > 0 {
-			out = append(out, n)
-		}
-	}
-	slices.SortFunc(out, func(x, y layout.Node) int { return strings.Compare(string(x.ID), string(y.ID)) })
-	return out
+	ea, ua := placementNodes(a)
+	eb, ub := placementNodes(b)
+	return ua == ub && slices.Equal(ea, eb)
 }
