@@ -27,3 +27,24 @@ func TestAdvertiseRPCRaft(t *testing.T) {
 		}
 	}
 }
+
+func TestAdvertiseGossip(t *testing.T) {
+	c := Config{GossipAddr: "0.0.0.0:7946", Advertise: "10.0.0.9"}
+	if got := c.advertisedGossip(); got != "10.0.0.9:7946" {
+		t.Fatalf("default gossip %s", got)
+	}
+	c.AdvertiseGossip = "192.0.2.7:17946"
+	if got := c.advertisedGossip(); got != "192.0.2.7:17946" {
+		t.Fatalf("explicit gossip %s", got)
+	}
+	if err := c.validateAdvertise(); err != nil {
+		t.Fatal(err)
+	}
+	// memberlist parses the advertised gossip host as an IP.
+	for _, bad := range []string{"gw.example:17946", "0.0.0.0:7946", "10.0.0.1", "10.0.0.1:70000"} {
+		c.AdvertiseGossip = bad
+		if err := c.validateAdvertise(); !errors.Is(err, ErrConfig) {
+			t.Errorf("advertise-gossip %q accepted", bad)
+		}
+	}
+}

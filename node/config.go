@@ -38,6 +38,9 @@ type Config struct {
 	// address and Advertise.
 	AdvertiseRPC  string `yaml:"advertise_rpc"`
 	AdvertiseRaft string `yaml:"advertise_raft"`
+	// AdvertiseGossip (IP:port) replaces the advertised gossip address; the
+	// forwarder in front of it must carry UDP and TCP.
+	AdvertiseGossip string `yaml:"advertise_gossip"`
 	// S3Domains enable virtual-host-style S3 addressing (bucket.<domain>).
 	S3Domains []string `yaml:"s3_domains"`
 

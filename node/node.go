@@ -103,7 +103,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	n.log.Info("node started", "site", cfg.Site, "api", cfg.advertised(cfg.APIAddr),
-		"rpc", cfg.advertisedRPC(), "raft", cfg.advertisedRaft(), "gossip", cfg.advertised(cfg.GossipAddr))
+		"rpc", cfg.advertisedRPC(), "raft", cfg.advertisedRaft(), "gossip", cfg.advertisedGossip())
 	return n, nil
 }
 
@@ -188,8 +188,11 @@ func (n *Node) startMembership(ctx context.Context) error {
 		mc.Meta.S3Addr = n.cfg.advertised(n.cfg.S3Addr)
 	}
 	mc.BindAddr, mc.BindPort = host, port
-	if adv, _, err := net.SplitHostPort(n.cfg.advertised(n.cfg.GossipAddr)); err == nil {
-		mc.AdvertiseAddr, mc.AdvertisePort = adv, port
+	if adv, advPort, err := net.SplitHostPort(n.cfg.advertisedGossip()); err == nil {
+		mc.AdvertiseAddr = adv
+		if mc.AdvertisePort, err = strconv.Atoi(advPort); err != nil {
+			mc.AdvertisePort = port
+		}
 	}
 	// Join happens in the background (rejoinLoop): a node must start even
 	// while every seed is down, and reconnect after partitions.

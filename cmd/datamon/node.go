@@ -36,10 +36,11 @@ Secrets come from the environment (never from flags, which other users can see):
   DATAMON_ROOT_ACCESS_KEY  root user installed at bootstrap (optional)
   DATAMON_ROOT_SECRET_KEY
 
-Behind NAT, port forwarding or a TCP proxy, --advertise-rpc and --advertise-raft
-give the host:port other nodes dial for internal RPC and Raft when it differs
-from the bind address (gossip keeps its bind port, UDP and TCP; --advertise
-sets its host).
+Behind NAT, port forwarding or a proxy, --advertise-rpc, --advertise-raft and
+--advertise-gossip give the host:port other nodes dial for internal RPC, Raft
+and gossip when it differs from the bind address (gossip: an IP, and the
+forwarder must carry UDP and TCP; --advertise sets the host of every address
+that binds 0.0.0.0).
 
 A YAML file (--config) may hold any flag by its long name with '-' as '_';
 flags given on the command line win.`,
@@ -101,6 +102,7 @@ flags given on the command line win.`,
 	f.StringVar(&cfg.Advertise, "advertise", "", "host other nodes use to reach this one (when binding 0.0.0.0)")
 	f.StringVar(&cfg.AdvertiseRPC, "advertise-rpc", "", "host:port other nodes dial for internal RPC, when it differs from the bind address (NAT, port forwarding, a proxy)")
 	f.StringVar(&cfg.AdvertiseRaft, "advertise-raft", "", "host:port other nodes dial for Raft, when it differs from the bind address (NAT, port forwarding, a proxy)")
+	f.StringVar(&cfg.AdvertiseGossip, "advertise-gossip", "", "IP:port other nodes use for gossip (UDP and TCP), when it differs from the bind address (NAT, port forwarding, a proxy)")
 	f.StringVar(&join, "join", "", "comma-separated gossip addresses of existing members")
 	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "the first N server nodes seen by gossip form the Raft group")
 	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "Raft voter target: 3 or 5 (spread across sites)")
