@@ -60,9 +60,11 @@ func (c *Client) SetLabel(ctx context.Context, ctxName, repo, name, bundleID str
 	if contrib := c.contributor(model.Contributor{}); contrib != (model.Contributor{}) {
 		req.Contributor = &contrib
 	}
-	// An unconditional move is idempotent; a conditional one is not.
-	idem := opt.IfMatch == "" && !opt.IfNotExists
-	err := c.sendJSON(ctx, fasthttp.MethodPut, repoPath(ctxName, repo)+"/labels/"+name, idem, req, &out)
+	// No label move is idempotent, not even an unconditional one: resent
+	// after it applied and after another writer moved the label, it moves
+	// the label back, and readers see the old value reappear (jepsen
+	// scenario datamon-open-client-retries).
+	err := c.sendJSON(ctx, fasthttp.MethodPut, repoPath(ctxName, repo)+"/labels/"+name, false, req, &out)
 	return out, err
 }
 

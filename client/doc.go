@@ -8,10 +8,12 @@
 // retried; they come back as *APIError, which unwraps to the model sentinels
 // (errors.Is(err, model.ErrNotFound)).
 //
-// Non-idempotent writes (CreateContext, CreateRepo, CommitBundle, conditional
-// SetLabel, RemoveNode) are retried only when the request could not have been
-// applied: on dial errors, and on a 503 whose code is NotServing (the node
-// refused before processing). Any other 503 — e.g. a timeout between the node
+// Writes whose resend could undo or repeat an effect (CreateContext,
+// CreateRepo, CommitBundle, CommitDraft, SetLabel — conditional or not: a
+// resent move can move the label back over another writer's move —
+// DiscardDraft, SetRepairRate, RemoveNode, GC) are retried only when the
+// request could not have been applied: on dial errors, and on a 503 whose
+// code is NotServing (the node refused before processing). Any other 503 — e.g. a timeout between the node
 // and the Raft leader — may follow an applied command, so it is returned
 // (ErrUnavailable) rather than resent.
 //

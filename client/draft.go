@@ -38,7 +38,9 @@ func (c *Client) DiscardDraft(ctx context.Context, ctxName, repo string) error {
 	if err := checkNames("context", ctxName, "repo", repo); err != nil {
 		return err
 	}
-	_, _, err := c.do(ctx, call{method: fasthttp.MethodDelete, path: repoPath(ctxName, repo) + "/draft", idempotent: true})
+	// Not idempotent: resent after it applied, it would also drop objects
+	// put into the new draft in between.
+	_, _, err := c.do(ctx, call{method: fasthttp.MethodDelete, path: repoPath(ctxName, repo) + "/draft", idempotent: false})
 	return err
 }
 

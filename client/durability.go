@@ -161,7 +161,9 @@ func (c *Client) Drain(ctx context.Context, id string) error {
 
 // SetRepairRate sets the cluster-wide repair pace in bytes/s (0: default).
 func (c *Client) SetRepairRate(ctx context.Context, bytesPerSec uint64) error {
-	return c.sendJSON(ctx, fasthttp.MethodPut, "/v1/cluster/repair-rate", true, struct {
+	// Not idempotent: resent after it applied, it would undo another
+	// operator's change made in between.
+	return c.sendJSON(ctx, fasthttp.MethodPut, "/v1/cluster/repair-rate", false, struct {
 		BytesPerSec uint64 `json:"bytes_per_sec"`
 	}{bytesPerSec}, nil)
 }
