@@ -104,7 +104,7 @@ func TestJepsen(t *testing.T) {
 				// runs of kill, pause, …) must hit the reported leader.
 				// A 5 s warm-up gives the before-fault liveness floor a
 				// window that does not hinge on one slow second.
-				pcc, reg, quiet, warmup = datamon.ClusterConfig(bin), datamon.Registry(datamon.Config{}), 15*time.Second, 5*time.Second
+				pcc, reg, quiet, warmup = datamon.ClusterConfig(bin), datamon.Registry(datamon.Config{ClientRetries: datamon.RetriesOdd}), 15*time.Second, 5*time.Second
 				if leaderAimed(sc) {
 					minLeader = 1
 				}
@@ -115,7 +115,7 @@ func TestJepsen(t *testing.T) {
 				pcc.PeerProxies = hasNemesis(sc, "latency") || hasNemesis(sc, "lossy")
 				if durable(sc, *flagFull) {
 					// Every acknowledged object is fetched and hashed.
-					reg = datamon.Registry(datamon.Config{FinalFetch: 1 << 30})
+					reg = datamon.Registry(datamon.Config{FinalFetch: 1 << 30, ClientRetries: datamon.RetriesOdd})
 					checks = append(checks, datamon.FsckCheck)
 				}
 			}
@@ -227,24 +227,37 @@ func TestJepsenOpenBugs(t *testing.T) {
 	if seed == 0 {
 		seed = 11
 	}
-	name := "datamon-open-client-resend"
-	rep, err := runner.Run(context.Background(), runner.Config{
-		Name: name, Nodes: 5, Duration: 30 * time.Second, Seed: seed, Mode: netns.Mode(*flagMode),
-		Workloads:  []string{"register"},
-		ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", name, seed)),
-		Quiet:      5 * time.Second,
-		Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(bin)),
-		Registry:   datamon.Registry(datamon.Config{ResetProb: 0.1}),
-		Repro:      fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run TestJepsenOpenBugs -jepsen.open -jepsen.seed=%d", seed),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println(rep.Line())
-	if !rep.Valid {
-		t.Fatal(rep.Line())
-	}
-	if !*flagKeep {
-		_ = os.RemoveAll(rep.Dir)
+	for _, sc := range []struct {
+		name string
+		cfg  datamon.Config
+	}{
+		{"datamon-open-client-resend", datamon.Config{ResetProb: 0.1}},
+		{"datamon-open-client-retries", datamon.Config{ResetProb: 0.1, ClientRetries: datamon.RetriesAll}},
+	} {
+		if *flagScenario != "" && *flagScenario != sc.name {
+			continue
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			rep, err := runner.Run(context.Background(), runner.Config{
+				Name: sc.name, Nodes: 5, Duration: 30 * time.Second, Seed: seed, Mode: netns.Mode(*flagMode),
+				Workloads:  []string{"register"},
+				ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
+				Quiet:      5 * time.Second,
+				Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(bin)),
+				Registry:   datamon.Registry(sc.cfg),
+				Repro: fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run TestJepsenOpenBugs -jepsen.open -jepsen.scenario=%s -jepsen.seed=%d",
+					sc.name, seed),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Println(rep.Line())
+			if !rep.Valid {
+				t.Fatal(rep.Line())
+			}
+			if !*flagKeep {
+				_ = os.RemoveAll(rep.Dir)
+			}
+		})
 	}
 }

@@ -92,12 +92,69 @@ func (c *caller) try(ctx context.Context, fn func(*client.Client) error) error {
 	return fmt.Errorf("%w: %w", errNotSent, errors.Join(errs...))
 }
 
+// trier runs one operation against the cluster (caller: the harness's
+// own failover; retrier: the product client's).
+type trier interface {
+	try(ctx context.Context, fn func(*client.Client) error) error
+}
+
+// retrier runs each operation through one product client that knows every
+// node (its own first) with the client's own failover and retries on
+// (client.DefaultConfig().Retries): what a user's program gets. Whatever the
+// client returned, only a 4xx answer is taken as "not applied" — the client
+// may have resent the request after an attempt whose fate it could not know,
+// and the suite checks exactly what the client claims with a 4xx (e.g. a
+// conditional move's ErrPrecondition). Every other error is maybeApplied.
+type retrier struct{ cl *client.Client }
+
+func newRetrier(dial dialFunc, apis []string, first int, timeout time.Duration) retrier {
+	eps := make([]string, len(apis))
+	for i := range apis {
+		eps[i] = "http://" + apis[(first+i)%len(apis)]
+	}
+	cl, err := client.New(client.Config{Endpoints: eps, AccessKey: rootAccessKey, SecretKey: rootSecretKey,
+		Timeout: timeout,
+		Dial: func(addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			return dial(ctx, "tcp", addr)
+		}})
+	if err != nil {
+		panic(fmt.Sprintf("datamon: client config: %v", err)) // static config: a programming error
+	}
+	return retrier{cl: cl}
+}
+
+func (r retrier) try(_ context.Context, fn func(*client.Client) error) error {
+	err := fn(r.cl)
+	if err == nil || definite4xx(err) {
+		return err
+	}
+	return maybeApplied{err}
+}
+
+// maybeApplied marks an error after which the operation may have applied,
+// whatever the error itself says.
+type maybeApplied struct{ err error }
+
+func (m maybeApplied) Error() string { return m.err.Error() }
+func (m maybeApplied) Unwrap() error { return m.err }
+
 // Definite reports whether err means the operation definitely did not
 // apply: nothing was sent, or the server refused it with a 4xx.
 func Definite(err error) bool {
+	var m maybeApplied
+	if errors.As(err, &m) {
+		return false
+	}
 	if errors.Is(err, errNotSent) || notServing(err) {
 		return true
 	}
+	return definite4xx(err)
+}
+
+// definite4xx: the server answered with a 4xx (other than 408 and 429).
+func definite4xx(err error) bool {
 	var ae *client.APIError
 	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
 		ae.Status != http.StatusRequestTimeout && ae.Status != http.StatusTooManyRequests

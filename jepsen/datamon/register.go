@@ -21,7 +21,7 @@ import (
 
 // labelRegister implements runner.RegisterClient over labels of one repo.
 type labelRegister struct {
-	c          *caller
+	c          trier
 	ctxN, repo string
 	stale      bool // negative control: reads from the node's local state
 }
@@ -212,8 +212,11 @@ func registerFactory(cfg Config) runner.WorkloadFactory {
 		w, err := runner.NewRegisterWorkload(runner.RegisterWorkloadConfig{
 			Keys: cfg.Labels, Definite: Definite, Value: p.value,
 			NewClient: func(env runner.WorkloadEnv, proc int) runner.RegisterClient {
-				return labelRegister{c: newCaller(dial, addrs, proc, env.OpTimeout), ctxN: cfg.Context, repo: cfg.LabelRepo,
-					stale: cfg.StaleReads}
+				var c trier = newCaller(dial, addrs, proc, env.OpTimeout)
+				if cfg.ClientRetries == RetriesAll || (cfg.ClientRetries == RetriesOdd && proc%2 == 1) {
+					c = newRetrier(dial, addrs, proc, env.OpTimeout)
+				}
+				return labelRegister{c: c, ctxN: cfg.Context, repo: cfg.LabelRepo, stale: cfg.StaleReads}
 			},
 		})(env)
 		if err != nil || proxies == nil {

@@ -24,7 +24,22 @@ type Config struct {
 	// forwarded chunk (either direction): the open-bug regression scenario
 	// for the client's resends of conditional label moves (README).
 	ResetProb float64
+	// ClientRetries chooses which register clients use the product
+	// client's own failover and retries (retrier) instead of the harness's
+	// (caller): RetriesNone, RetriesOdd (odd processes; the profiles) or
+	// RetriesAll (regression scenario datamon-open-client-retries).
+	ClientRetries Retries
 }
+
+// Retries selects the register processes that run the product client's
+// own retries.
+type Retries int
+
+const (
+	RetriesNone Retries = iota // every process fails over itself, retries off
+	RetriesOdd                 // odd processes use the product client's retries
+	RetriesAll                 // every process does
+)
 
 func (c Config) withDefaults() Config {
 	if c.Context == "" {
