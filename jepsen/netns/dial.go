@@ -31,6 +31,20 @@ func ListenIn(ns, network, addr string) (net.Listener, error) {
 	return ln, err
 }
 
+// ListenPacketIn opens a packet socket (e.g. network "udp") bound to addr
+// inside namespace ns; ns == "" means the current namespace. Like a
+// listener, the socket keeps its namespace for life, so a UDP proxy can
+// receive inside a node's namespace while running in the harness process.
+func ListenPacketIn(ns, network, addr string) (net.PacketConn, error) {
+	var pc net.PacketConn
+	_, err := inNS(ns, func() (net.Conn, error) {
+		var err error
+		pc, err = net.ListenPacket(network, addr)
+		return nil, err
+	})
+	return pc, err
+}
+
 func inNS(ns string, fn func() (net.Conn, error)) (net.Conn, error) {
 	if ns == "" {
 		return fn()

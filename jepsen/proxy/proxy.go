@@ -12,19 +12,21 @@ import (
 	"time"
 )
 
-// Faults are the live fault settings of a proxy.
+// Faults are the live fault settings, applied per TCP chunk / UDP datagram each way.
 type Faults struct {
-	Delay     time.Duration // added to every forwarded chunk
+	Delay     time.Duration // added to every forwarded chunk / datagram
 	Jitter    time.Duration // uniform extra delay in [0, Jitter)
 	DropProb  float64       // probability a chunk is silently discarded (corrupts the stream, like etcd's ModifyTx)
-	ResetProb float64       // probability a chunk resets the connection instead
+	ResetProb float64       // probability a chunk resets the connection instead (UDP: the datagram is dropped)
 	Blackhole bool          // swallow all bytes; connections stay open
-	Refuse    bool          // close new connections immediately
+	Refuse    bool          // close new connections immediately (UDP: swallow every datagram)
 }
 
-// Config configures a Proxy.
+// Config configures a Proxy: TCP via Listener or Listen, plus UDP when
+// PacketConn is set (memberlist gossip: TCP and UDP on one port). With
+// PacketConn set and Listener and Listen both empty the proxy is UDP-only.
 type Config struct {
-	Listen string // address to listen on, e.g. "127.0.0.1:0"
+	Listen string // address to listen on, e.g. "127.0.0.1:0" (the default unless UDP-only)
 	// Listener, when set, is used instead of listening on Listen (e.g. one
 	// made inside a network namespace with netns.ListenIn); Close closes it.
 	Listener net.Listener
@@ -33,17 +35,25 @@ type Config struct {
 	// Dial dials Target (default net.Dialer); use netns.Network.Dialer() to reach a namespace.
 	Dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	Logger *slog.Logger
+	// PacketConn receives UDP datagrams for Target, sent from one Dial(ctx, "udp",
+	// Target) socket per source; replies return through it. Close closes it.
+	PacketConn        net.PacketConn
+	PacketIdle        time.Duration // close a UDP source mapping idle this long (default 60s)
+	PacketMaxMappings int           // cap on UDP source mappings (default 1024; evicts the least recently used)
 }
 
-// Stats counts what the proxy did.
+// Stats counts what the proxy did. Chunks are TCP, Packets UDP (both ways);
+// the fault counters cover both (a UDP "reset" is a drop counted in Resets).
 type Stats struct {
-	Conns, Chunks, Dropped, Resets, Swallowed uint64
+	Conns, Chunks, Packets, Dropped, Resets, Swallowed uint64
 }
 
-// Proxy forwards TCP connections from Listen to Target.
+// Proxy forwards TCP connections, and optionally UDP datagrams, to Target.
 type Proxy struct {
 	cfg    Config
-	ln     net.Listener
+	ln     net.Listener // nil when UDP-only
+	udp    udpState     // guarded by mu
+	quit   chan struct{}
 	mu     sync.Mutex
 	faults Faults
 	rng    *rand.Rand
@@ -58,6 +68,7 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 	if cfg.Target == "" {
 		return nil, errors.New("proxy: empty target")
 	}
+	udpOnly := cfg.PacketConn != nil && cfg.Listener == nil && cfg.Listen == ""
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
@@ -69,21 +80,31 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	ln := cfg.Listener
-	if ln == nil {
+	if ln == nil && !udpOnly {
 		var lc net.ListenConfig
 		var err error
 		if ln, err = lc.Listen(ctx, "tcp", cfg.Listen); err != nil {
 			return nil, fmt.Errorf("proxy: listen %s: %w", cfg.Listen, err)
 		}
 	}
-	p := &Proxy{cfg: cfg, ln: ln, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
+	p := &Proxy{cfg: cfg, ln: ln, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), conns: map[net.Conn]struct{}{}, quit: make(chan struct{})}
+	if ln != nil {
+		p.wg.Add(1)
+		go p.accept()
+	}
+	if cfg.PacketConn != nil {
+		p.startUDP()
+	}
 	return p, nil
 }
 
-// Addr is the listening address clients should use.
-func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+// Addr is the listening address clients should use (UDP-only: PacketConn's).
+func (p *Proxy) Addr() string {
+	if p.ln == nil {
+		return p.cfg.PacketConn.LocalAddr().String()
+	}
+	return p.ln.Addr().String()
+}
 
 // Set replaces the fault settings (affects live connections too).
 func (p *Proxy) Set(f Faults) {
@@ -107,22 +128,30 @@ func (p *Proxy) Stats() Stats {
 	return p.stats
 }
 
-// ResetConns closes every live connection (e.g. when a blackhole starts, to
-// make established streams feel it like a real partition would).
+// ResetConns closes every live connection (e.g. when a blackhole starts, as a
+// real partition would) and every UDP mapping (re-made by the next datagram).
 func (p *Proxy) ResetConns() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range p.conns {
 		_ = c.Close()
 	}
+	p.closeMappingsLocked()
 }
 
-// Close stops accepting and closes all connections.
+// Close closes the listener, PacketConn, connections and mappings and waits
+// for all goroutines; pending delayed datagrams are abandoned, not sent.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		close(p.quit)
+	}
 	p.mu.Unlock()
-	err := p.ln.Close()
+	err := p.closePacketConn()
+	if p.ln != nil {
+		err = errors.Join(p.ln.Close(), err)
+	}
 	p.ResetConns()
 	p.wg.Wait()
 	return err
@@ -201,7 +230,7 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 		for {
 			n, err := src.Read(buf)
 			if n > 0 {
-				c, act := p.decide(buf[:n])
+				c, act := p.decide(buf[:n], false)
 				switch act {
 				case actReset:
 					_ = src.Close()
@@ -240,13 +269,18 @@ const (
 	actReset
 )
 
-func (p *Proxy) decide(b []byte) (chunk, action) {
+// decide applies the faults to one TCP chunk or (packet) UDP datagram.
+func (p *Proxy) decide(b []byte, packet bool) (chunk, action) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f := p.faults
-	p.stats.Chunks++
+	if packet {
+		p.stats.Packets++
+	} else {
+		p.stats.Chunks++
+	}
 	switch {
-	case f.Blackhole:
+	case f.Blackhole || (packet && f.Refuse):
 		p.stats.Swallowed++
 		return chunk{}, actDrop
 	case f.ResetProb > 0 && p.rng.Float64() < f.ResetProb:
