@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,11 +30,12 @@ type ProcessClusterConfig struct {
 	// HealthPath is fetched on the API address; 200 means healthy (default "/healthz").
 	HealthPath string
 	// PeerProxies runs a jepsen/proxy inside every node's namespace in
-	// front of its RPC and Raft ports (listening on port+PeerProxyOffset)
-	// and makes the nodes advertise the proxies (--advertise-rpc,
-	// --advertise-raft), so node-to-node RPC and Raft traffic into a node
-	// crosses its proxies (the latency and lossy nemeses). Gossip (UDP and
-	// TCP on one port) stays direct.
+	// front of its RPC, Raft and gossip ports (listening on
+	// port+PeerProxyOffset; gossip's carries UDP and TCP on one port) and
+	// makes the nodes advertise the proxies (--advertise-rpc,
+	// --advertise-raft, --advertise-gossip), so all node-to-node traffic
+	// into a node crosses its proxies (the latency and lossy nemeses).
+	// Only the seeds' addresses in --join stay direct.
 	PeerProxies bool
 	// Leader and StateHashes are product hooks (nil → unknown / not checked).
 	Leader      func(ctx context.Context, c *ProcessCluster) (string, error)
@@ -97,7 +97,7 @@ type Crash struct {
 // (as systemd's Restart=on-failure, RestartSec=1 would).
 const SupervisorDelay = time.Second
 
-// PeerProxyOffset is added to a node's RPC and Raft ports for its proxies.
+// PeerProxyOffset is added to a node's RPC, Raft and gossip ports for its proxies.
 const PeerProxyOffset = 10000
 
 // procNode is one slot: a namespace, address and data dir the harness
@@ -170,7 +170,8 @@ func (c *ProcessCluster) builder(s NodeSpec, pn *procNode, log io.Writer) func(c
 		args := c.cfg.Args(s, c.env.Specs, off)
 		if c.cfg.PeerProxies {
 			args = append(args, "--advertise-rpc", s.Addr(s.Ports.RPC+PeerProxyOffset),
-				"--advertise-raft", s.Addr(s.Ports.Raft+PeerProxyOffset))
+				"--advertise-raft", s.Addr(s.Ports.Raft+PeerProxyOffset),
+				"--advertise-gossip", s.Addr(s.Ports.Gossip+PeerProxyOffset))
 		}
 		cmd := netns.Command(ctx, s.NS, c.cfg.Binary, args...)
 		cmd.Env = append(os.Environ(), c.cfg.Env...)
@@ -178,31 +179,6 @@ func (c *ProcessCluster) builder(s NodeSpec, pn *procNode, log io.Writer) func(c
 		fmt.Fprintf(log, "=== %s start id=%s offset=%v\n", time.Now().Format(time.RFC3339Nano), s.ID, off)
 		return cmd
 	}
-}
-
-// startProxies starts the PeerProxies: listeners made inside each node's
-// namespace (a socket keeps its namespace), dialing the node there.
-func (c *ProcessCluster) startProxies(ctx context.Context) error {
-	c.proxies = map[string][]*proxy.Proxy{}
-	for _, s := range c.env.Specs {
-		for i, port := range []int{s.Ports.RPC, s.Ports.Raft} {
-			ln, err := netns.ListenIn(s.NS, "tcp", s.Addr(port+PeerProxyOffset))
-			if err != nil {
-				return fmt.Errorf("runner: proxy for %s: %w", s.ID, err)
-			}
-			ns := s.NS
-			p, err := proxy.New(ctx, proxy.Config{Listener: ln, Target: s.Addr(port), Seed: uint64(s.Index*2 + i + 1),
-				Logger: c.env.Logger, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-					return netns.DialIn(ctx, ns, network, addr)
-				}})
-			if err != nil {
-				_ = ln.Close()
-				return err
-			}
-			c.proxies[s.ID] = append(c.proxies[s.ID], p)
-		}
-	}
-	return nil
 }
 
 // supervise records a crash and, like a process supervisor, starts the node
@@ -249,10 +225,6 @@ func (c *ProcessCluster) Crashes() []Crash {
 	defer c.crashMu.Unlock()
 	return slices.Clone(c.crashes)
 }
-
-// PeerProxies returns slot → the proxies in front of its RPC and Raft ports
-// (nil without ProcessClusterConfig.PeerProxies).
-func (c *ProcessCluster) PeerProxies() map[string][]*proxy.Proxy { return c.proxies }
 
 func (n *procNode) id() string {
 	n.mu.Lock()

@@ -271,6 +271,9 @@ func check(ctx context.Context, cfg Config, cl Cluster, wls []Workload, rep *Rep
 	}
 	if pc, ok := cl.(*ProcessCluster); ok {
 		res = append(res, CheckCrashes(pc.Crashes()))
+		if pc.proxies != nil {
+			res = append(res, CheckPeerProxies(pc.proxies))
+		}
 	}
 	return res
 }
