@@ -15,13 +15,20 @@ import (
 // instances per slot, in front of its RPC, Raft and gossip ports, so the
 // latency and lossy nemeses reach all node-to-node traffic into a node.
 
+// Positions of a slot's proxies in PeerProxies.
+const (
+	proxyRPC = iota
+	proxyRaft
+	proxyGossip
+)
+
 // startProxies starts the PeerProxies: listeners made inside each node's
 // namespace (a socket keeps its namespace), dialing the node there. The
 // gossip proxy listens for TCP and UDP on one port, as memberlist does.
 func (c *ProcessCluster) startProxies(ctx context.Context) error {
 	c.proxies = map[string][]*proxy.Proxy{}
 	for _, s := range c.env.Specs {
-		for i, port := range []int{s.Ports.RPC, s.Ports.Raft, s.Ports.Gossip} {
+		for i, port := range []int{proxyRPC: s.Ports.RPC, proxyRaft: s.Ports.Raft, proxyGossip: s.Ports.Gossip} {
 			addr := s.Addr(port + PeerProxyOffset)
 			ln, err := netns.ListenIn(s.NS, "tcp", addr)
 			if err != nil {
@@ -56,10 +63,13 @@ func (c *ProcessCluster) startProxies(ctx context.Context) error {
 // (nil without ProcessClusterConfig.PeerProxies).
 func (c *ProcessCluster) PeerProxies() map[string][]*proxy.Proxy { return c.proxies }
 
-// CheckPeerProxies fails unless every slot's proxies carried traffic: RPC
-// and Raft connections and gossip datagrams. A node that bypassed its
-// proxies (an advertise flag not taking effect) would leave the latency
-// and lossy nemeses without effect, and the scenario must not pass then.
+// CheckPeerProxies fails unless the proxies carried traffic: every slot's
+// RPC connections (shard traffic reaches every node) and gossip datagrams
+// (every node is probed), and Raft connections somewhere (a node that led
+// for the whole run receives none: Raft RPCs flow from the leader). A node
+// that bypassed its proxies (an advertise flag not taking effect) would
+// leave the latency and lossy nemeses without effect, and the scenario
+// must not pass then.
 func CheckPeerProxies(proxies map[string][]*proxy.Proxy) checker.Result {
 	r := checker.Result{Checker: "peer-proxies", Valid: true, Stats: map[string]int{}}
 	slots := make([]string, 0, len(proxies))
@@ -67,28 +77,34 @@ func CheckPeerProxies(proxies map[string][]*proxy.Proxy) checker.Result {
 		slots = append(slots, slot)
 	}
 	sort.Strings(slots)
-	names := []string{"rpc", "raft", "gossip"}
+	bypassed := func(key, detail string) {
+		r.Valid = false
+		r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "proxy-bypassed", Key: key, Detail: detail})
+	}
 	for _, slot := range slots {
 		for i, p := range proxies[slot] {
 			st := p.Stats()
-			name := fmt.Sprintf("proxy-%d", i)
-			if i < len(names) {
-				name = names[i]
-			}
-			r.Stats[name+"-conns"] += int(st.Conns)
-			r.Stats[name+"-packets"] += int(st.Packets)
 			r.Stats["dropped"] += int(st.Dropped)
 			r.Stats["resets"] += int(st.Resets)
-			idle := st.Conns == 0
-			if name == "gossip" {
-				idle = st.Packets == 0
-			}
-			if idle {
-				r.Valid = false
-				r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "proxy-bypassed", Key: slot,
-					Detail: fmt.Sprintf("%s proxy of %s forwarded nothing (%+v): peers do not reach the node through it", name, slot, st)})
+			switch i {
+			case proxyRPC:
+				r.Stats["rpc-conns"] += int(st.Conns)
+				if st.Conns == 0 {
+					bypassed(slot, fmt.Sprintf("the RPC proxy of %s forwarded no connection (%+v)", slot, st))
+				}
+			case proxyRaft:
+				r.Stats["raft-conns"] += int(st.Conns)
+			case proxyGossip:
+				r.Stats["gossip-packets"] += int(st.Packets)
+				r.Stats["gossip-conns"] += int(st.Conns)
+				if st.Packets == 0 {
+					bypassed(slot, fmt.Sprintf("the gossip proxy of %s forwarded no datagram (%+v)", slot, st))
+				}
 			}
 		}
+	}
+	if len(slots) > 0 && r.Stats["raft-conns"] == 0 {
+		bypassed("cluster", "no Raft proxy forwarded a connection")
 	}
 	return r
 }
