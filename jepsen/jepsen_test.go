@@ -27,6 +27,7 @@ var (
 	flagOut      = flag.String("jepsen.out", "out", "results dir (relative to jepsen/)")
 	flagVerbose  = flag.Bool("jepsen.verbose", false, "log harness events to stderr")
 	flagKeep     = flag.Bool("jepsen.keep", false, "keep the results dir of passing scenarios too")
+	flagOpen     = flag.Bool("jepsen.open", false, "run only the regression scenarios of bugs the suite found (README)")
 )
 
 func TestJepsen(t *testing.T) {
@@ -50,12 +51,14 @@ func TestJepsen(t *testing.T) {
 	}
 	var scens []scenario
 	switch {
+	case *flagOpen:
+		scens = regressionScenarios()
 	case *flagFull:
 		scens = fullScenarios(dur)
 	case *flagShort || os.Getenv("JEPSEN") == "short":
 		scens = shortScenarios()
 	default:
-		t.Skip("jepsen runs only with -jepsen.short, JEPSEN=short or -jepsen.full")
+		t.Skip("jepsen runs only with -jepsen.short, JEPSEN=short, -jepsen.full or -jepsen.open")
 	}
 	if *flagScenario != "" && *flagFull {
 		// Reproduction lines say -jepsen.full: let them name short
@@ -93,7 +96,7 @@ func TestJepsen(t *testing.T) {
 			var checks []func(context.Context, runner.Cluster) checker.Result
 			pcc := runner.ProcessClusterConfig{Binary: standin, Env: []string{"JEPSEN_STANDIN_STALE=0"}}
 			reg, quiet, warmup, minLeader := runner.StandinRegistry(0), 5*time.Second, 3*time.Second, 0
-			if sc.cluster == "datamon" {
+			if sc.cluster == "datamon" || sc.regression != nil {
 				bin := os.Getenv("DATAMON_BIN")
 				if bin == "" {
 					t.Skip("DATAMON_BIN not set")
@@ -128,6 +131,9 @@ func TestJepsen(t *testing.T) {
 				Cluster:  runner.NewProcessCluster(pcc),
 				Registry: reg, Logger: log,
 				ExtraNemeses: datamon.Nemeses(), Checks: checks,
+			}
+			if sc.regression != nil {
+				cfg = regressionConfig(sc, seed)
 			}
 			rep, err := runner.Run(context.Background(), cfg)
 			if err != nil {
@@ -205,59 +211,21 @@ func TestJepsenControl(t *testing.T) {
 	}
 }
 
-var flagOpen = flag.Bool("jepsen.open", false, "run the regression scenarios of open product bugs (README, they fail until fixed)")
-
-// TestJepsenOpenBugs runs the pinned regression scenarios of bugs the suite
-// found (jepsen/README.md "Bugs found"); it runs with -jepsen.open and as
-// part of the short and full profiles (seed 11 unless one is given).
-// datamon-open-client-resend: register clients reach the nodes through
-// proxies that reset 10% of forwarded chunks; the client library used to
-// resend a conditional label move whose answer was lost, and report the
-// resend's precondition failure for a move that was applied (fixed: the
-// client disables fasthttp's own retries).
-func TestJepsenOpenBugs(t *testing.T) {
-	if !*flagOpen && !*flagShort && !*flagFull && os.Getenv("JEPSEN") != "short" {
-		t.Skip("regression scenarios run with -jepsen.open, -jepsen.short, JEPSEN=short or -jepsen.full")
-	}
-	bin := os.Getenv("DATAMON_BIN")
-	if bin == "" {
-		t.Skip("DATAMON_BIN not set")
-	}
-	seed := *flagSeed
-	if seed == 0 {
+// regressionConfig is the run of a client regression scenario: register
+// clients only, through proxies that reset connections, no nemesis, seed
+// 11 unless -jepsen.seed names one (the seed that found the bug).
+func regressionConfig(sc scenario, seed uint64) runner.Config {
+	if *flagSeed == 0 {
 		seed = 11
 	}
-	for _, sc := range []struct {
-		name string
-		cfg  datamon.Config
-	}{
-		{"datamon-open-client-resend", datamon.Config{ResetProb: 0.1}},
-		{"datamon-open-client-retries", datamon.Config{ResetProb: 0.1, ClientRetries: datamon.RetriesAll}},
-	} {
-		if *flagScenario != "" && *flagScenario != sc.name {
-			continue
-		}
-		t.Run(sc.name, func(t *testing.T) {
-			rep, err := runner.Run(context.Background(), runner.Config{
-				Name: sc.name, Nodes: 5, Duration: 30 * time.Second, Seed: seed, Mode: netns.Mode(*flagMode),
-				Workloads:  []string{"register"},
-				ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
-				Quiet:      5 * time.Second,
-				Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(bin)),
-				Registry:   datamon.Registry(sc.cfg),
-				Repro: fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run TestJepsenOpenBugs -jepsen.open -jepsen.scenario=%s -jepsen.seed=%d",
-					sc.name, seed),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Println(rep.Line())
-			if !rep.Valid {
-				t.Fatal(rep.Line())
-			}
-			if !*flagKeep {
-				_ = os.RemoveAll(rep.Dir)
-			}
-		})
+	return runner.Config{
+		Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: seed, Mode: netns.Mode(*flagMode),
+		Workloads:  sc.workloads,
+		ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
+		Quiet:      5 * time.Second,
+		Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(os.Getenv("DATAMON_BIN"))),
+		Registry:   datamon.Registry(*sc.regression),
+		Repro: fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run 'TestJepsen$' -jepsen.open -jepsen.scenario=%s -jepsen.seed=%d",
+			sc.name, seed),
 	}
 }

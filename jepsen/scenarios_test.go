@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/datamon-io/datamon/jepsen/datamon"
 	"github.com/datamon-io/datamon/jepsen/runner"
 )
 
@@ -17,6 +18,31 @@ type scenario struct {
 	nemeses   []string
 	workloads []string
 	floors    map[string]runner.Floor // liveness floors per workload (default 1/1)
+	// regression, when set, makes this a client regression scenario
+	// (regressionConfig): register clients with this configuration.
+	regression *datamon.Config
+}
+
+// regressionScenarios pin client bugs the suite found (README "Bugs
+// found"): register clients reach every node through a proxy resetting 10%
+// of forwarded chunks, so answers get lost after the request applied.
+//   - datamon-open-client-resend (bug 1): the client library resent a
+//     conditional label move whose answer was lost and reported the
+//     resend's precondition failure for a move that had applied.
+//   - datamon-open-client-retries (bug 7): every client runs the product
+//     client's own retries, which resent unconditional label moves; a
+//     resend after another writer's move moved the label back.
+//
+// They run in the short and full profiles and alone with -jepsen.open.
+func regressionScenarios() []scenario {
+	reg := func(name string, cfg datamon.Config) scenario {
+		return scenario{name: name, cluster: "datamon", nodes: 5, duration: 30 * time.Second,
+			workloads: []string{"register"}, regression: &cfg}
+	}
+	return []scenario{
+		reg("datamon-open-client-resend", datamon.Config{ResetProb: 0.1}),
+		reg("datamon-open-client-retries", datamon.Config{ResetProb: 0.1, ClientRetries: datamon.RetriesAll}),
+	}
 }
 
 var allNemeses = []string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge",
@@ -78,29 +104,32 @@ var productFloors = map[string]runner.Floor{
 
 // shortScenarios run under -jepsen.short / JEPSEN=short. Together they cover
 // partitions (incl. isolating the leader), kill+restart, pause and clock
-// offsets; each has a leader-aimed nemesis, and the round-robin schedule
-// fires every nemesis of a scenario once its first 5 faults are in.
+// offsets; each product scenario has a leader-aimed nemesis, and the
+// round-robin schedule fires every nemesis of a scenario once its first 5
+// faults are in. The client regression scenarios run last.
 func shortScenarios() []scenario {
-	return []scenario{
+	s := []scenario{
 		{"standin-mixed", "standin", 3, 25 * time.Second,
-			[]string{"kill", "pause", "clock", "partition-halves", "disk-full"}, []string{"register", "set", "health"}, nil},
+			[]string{"kill", "pause", "clock", "partition-halves", "disk-full"}, []string{"register", "set", "health"}, nil, nil},
 		{"datamon-partitions", "datamon", 5, 45 * time.Second,
-			[]string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge"}, productWorkloads, productFloors},
+			[]string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge"}, productWorkloads, productFloors, nil},
 		{"datamon-process", "datamon", 5, 45 * time.Second,
-			[]string{"kill", "kill-leader", "pause", "pause-leader"}, productWorkloads, productFloors},
+			[]string{"kill", "kill-leader", "pause", "pause-leader"}, productWorkloads, productFloors, nil},
 		{"datamon-clock-mixed", "datamon", 5, 45 * time.Second,
-			[]string{"clock", "partition-leader", "kill-leader", "pause"}, productWorkloads, productFloors},
+			[]string{"clock", "partition-leader", "kill-leader", "pause"}, productWorkloads, productFloors, nil},
 		{"datamon-membership-disk", "datamon", 5, 45 * time.Second,
-			[]string{"membership", "partition-snapshot", "corrupt-shards", "disk-full", "kill-leader"}, productWorkloads, productFloors},
+			[]string{"membership", "partition-snapshot", "corrupt-shards", "disk-full", "kill-leader"}, productWorkloads, productFloors, nil},
 		{"datamon-latency-mixed", "datamon", 5, 45 * time.Second,
-			[]string{"latency", "lossy", "pause-leader"}, productWorkloads, productFloors},
+			[]string{"latency", "lossy", "pause-leader"}, productWorkloads, productFloors, nil},
 	}
+	return append(s, regressionScenarios()...)
 }
 
 // fullScenarios run under -jepsen.full (make jepsen): every nemesis alone
 // and all combined, for the configured duration.
 func fullScenarios(d time.Duration) []scenario {
-	s := []scenario{{"standin-all", "standin", 5, d, append(allNemeses, "disk-full"), []string{"register", "set", "health"}, nil}}
+	s := []scenario{{name: "standin-all", cluster: "standin", nodes: 5, duration: d,
+		nemeses: append(allNemeses, "disk-full"), workloads: []string{"register", "set", "health"}}}
 	product := append(append([]string(nil), allNemeses...), productNemeses...)
 	for _, n := range product {
 		nems := []string{n}
@@ -110,10 +139,13 @@ func fullScenarios(d time.Duration) []scenario {
 			// 5-fault floor: kill-leader fills the gaps.
 			nems = append(nems, "kill-leader")
 		}
-		s = append(s, scenario{"datamon-" + n, "datamon", 5, d, nems, productWorkloads, productFloors})
+		s = append(s, scenario{name: "datamon-" + n, cluster: "datamon", nodes: 5, duration: d, nemeses: nems,
+			workloads: productWorkloads, floors: productFloors})
 	}
-	s = append(s, scenario{"datamon-all", "datamon", 5, d, product, productWorkloads, productFloors})
+	s = append(s, scenario{name: "datamon-all", cluster: "datamon", nodes: 5, duration: d, nemeses: product,
+		workloads: productWorkloads, floors: productFloors})
 	// Bug 2 (README, fixed): a removed node restarted empty with its old ID.
-	s = append(s, scenario{"datamon-membership-wipe", "datamon", 5, d, []string{"membership-wipe", "kill-leader"}, productWorkloads, productFloors})
-	return s
+	s = append(s, scenario{name: "datamon-membership-wipe", cluster: "datamon", nodes: 5, duration: d,
+		nemeses: []string{"membership-wipe", "kill-leader"}, workloads: productWorkloads, floors: productFloors})
+	return append(s, regressionScenarios()...)
 }
