@@ -102,6 +102,29 @@ func (s *Server) drainNode(ctx context.Context, r *request) error {
 	return nil
 }
 
+func (s *Server) undrainNode(ctx context.Context, r *request) error {
+	if err := r.requireRoot(); err != nil {
+		return err
+	}
+	d, err := s.durability()
+	if err != nil {
+		return err
+	}
+	var req DrainRequest
+	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
+		return err
+	}
+	if req.ID == "" {
+		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
+	}
+	capacity, err := d.UndrainNode(ctx, req.ID)
+	if err != nil {
+		return fmt.Errorf("api: undrain %q: %w", req.ID, err)
+	}
+	s.writeJSON(r.rc, fasthttp.StatusOK, UndrainResponse{ID: req.ID, Capacity: capacity})
+	return nil
+}
+
 func (s *Server) setRepairRate(ctx context.Context, r *request) error {
 	if err := r.requireRoot(); err != nil {
 		return err
@@ -128,6 +151,7 @@ func durabilityRoutes() []route {
 		newRoute(get, "/v1/cluster/durability", (*Server).durabilityStatus),
 		newRoute(post, "/v1/cluster/fsck", (*Server).fsck),
 		newRoute(post, "/v1/cluster/drain", (*Server).drainNode),
+		newRoute(post, "/v1/cluster/undrain", (*Server).undrainNode),
 		newRoute(put, "/v1/cluster/repair-rate", (*Server).setRepairRate),
 		newRoute(post, "/v1/gc", (*Server).gc),
 	}

@@ -15,6 +15,10 @@ type Durability interface {
 	GC(ctx context.Context, req GCRequest) (any, error)
 	// DrainNode sets a node's capacity to 0 in a new layout version.
 	DrainNode(ctx context.Context, id string) error
+	// UndrainNode gives a drained node back the capacity it advertises
+	// (new layout version) and returns it; model.ErrPrecondition if the
+	// node is not drained or not up.
+	UndrainNode(ctx context.Context, id string) (uint64, error)
 	// SetRepairRate sets the cluster-wide repair pace (bytes/s; 0 = default).
 	SetRepairRate(ctx context.Context, bytesPerSec uint64) error
 	// CheckRemoval reports whether removing node id now keeps every chunk
@@ -41,6 +45,12 @@ type GCRequest struct {
 // DrainRequest is the body of POST /v1/cluster/drain.
 type DrainRequest struct {
 	ID string `json:"id"`
+}
+
+// UndrainResponse answers POST /v1/cluster/undrain (body: DrainRequest).
+type UndrainResponse struct {
+	ID       string `json:"id"`
+	Capacity uint64 `json:"capacity"`
 }
 
 // RepairRateRequest is the body of PUT /v1/cluster/repair-rate.

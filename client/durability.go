@@ -159,6 +159,23 @@ func (c *Client) Drain(ctx context.Context, id string) error {
 	}{id}, nil)
 }
 
+// Undrain gives a drained node back the capacity it advertises (root key)
+// and returns it; model.ErrPrecondition if the node is not drained or not
+// up. Not resent after a possibly-applied attempt (a resend could undo a
+// drain made in between).
+func (c *Client) Undrain(ctx context.Context, id string) (uint64, error) {
+	if id == "" {
+		return 0, fmt.Errorf("%w: node id is empty", model.ErrInvalid)
+	}
+	var out struct {
+		Capacity uint64 `json:"capacity"`
+	}
+	err := c.sendJSON(ctx, fasthttp.MethodPost, "/v1/cluster/undrain", false, struct {
+		ID string `json:"id"`
+	}{id}, &out)
+	return out.Capacity, err
+}
+
 // SetRepairRate sets the cluster-wide repair pace in bytes/s (0: default).
 func (c *Client) SetRepairRate(ctx context.Context, bytesPerSec uint64) error {
 	// Not idempotent: resent after it applied, it would undo another

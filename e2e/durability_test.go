@@ -58,12 +58,27 @@ func TestDurabilityDrain(t *testing.T) {
 	if nodeStatus(durabilityJSON(t, c), victim).Shards == 0 {
 		t.Fatal("the node to drain holds no shards")
 	}
-	mustCLI(t, c, "cluster", "drain", victim)
-	pollUntil(t, 90*time.Second, "drained node empty, old layouts retired", func() bool {
+	drain := func() {
+		t.Helper()
+		mustCLI(t, c, "cluster", "drain", victim)
+		pollUntil(t, 90*time.Second, "drained node empty, old layouts retired", func() bool {
+			st := durabilityJSON(t, c)
+			return nodeStatus(st, victim).Shards == 0 && len(st.LayoutVersions) == 1 && st.RebalanceDone
+		})
+		waitHealthy(t, c, 30*time.Second)
+	}
+	drain()
+	// Undo it: the node takes shards again and rebalancing moves some back.
+	mustCLI(t, c, "cluster", "undrain", victim)
+	pollUntil(t, 90*time.Second, "undrained node holds shards again, old layouts retired", func() bool {
 		st := durabilityJSON(t, c)
-		return nodeStatus(st, victim).Shards == 0 && len(st.LayoutVersions) == 1 && st.RebalanceDone
+		return nodeStatus(st, victim).Shards > 0 && len(st.LayoutVersions) == 1 && st.RebalanceDone
 	})
 	waitHealthy(t, c, 30*time.Second)
+	if r := cli(t, c, "cluster", "undrain", victim); r.Code == 0 || !strings.Contains(r.Stderr, "not drained") {
+		t.Fatalf("undrain of a node that is not drained: exit %d, %s", r.Code, r.Stderr)
+	}
+	drain()
 	mustCLI(t, c, "cluster", "remove-node", victim)
 	if err := c.Kill(3); err != nil {
 		t.Fatal(err)

@@ -165,6 +165,10 @@ func (c durableCluster) DrainNode(ctx context.Context, id string) error {
 	return c.n.meta.SetNodeCapacity(ctx, id, 0)
 }
 
+func (c durableCluster) UndrainNode(ctx context.Context, id string) (uint64, error) {
+	return c.n.meta.UndrainNode(ctx, id)
+}
+
 func (c durableCluster) SetRepairRate(ctx context.Context, bps uint64) error {
 	return c.n.meta.SetRepairRate(ctx, bps)
 }

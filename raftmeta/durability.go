@@ -22,8 +22,11 @@ const (
 type durabilityCmd struct {
 	Node     string `json:"node,omitempty"`
 	Capacity uint64 `json:"capacity,omitempty"`
-	Rate     uint64 `json:"rate,omitempty"`
-	Version  uint64 `json:"version,omitempty"`
+	// IfDrained applies a capacity change only to a drained node (capacity
+	// 0); otherwise the command fails with model.ErrPrecondition (undrain).
+	IfDrained bool   `json:"if_drained,omitempty"`
+	Rate      uint64 `json:"rate,omitempty"`
+	Version   uint64 `json:"version,omitempty"`
 }
 
 // FSM keys of the durability state.
@@ -50,7 +53,7 @@ type RebalanceReport struct {
 func (tx *txn) execDurability(c *command) (out []byte, ok bool, err error) {
 	switch c.Op {
 	case opLayoutCapacity:
-		out, err = tx.layoutCapacity(c.Dur.Node, c.Dur.Capacity)
+		out, err = tx.layoutCapacity(c.Dur.Node, c.Dur.Capacity, c.Dur.IfDrained)
 	case opSetRepairRate:
 		out = tx.putJSON(keyRepairRate, c.Dur.Rate)
 	case opRebalanceDone:
@@ -61,8 +64,9 @@ func (tx *txn) execDurability(c *command) (out []byte, ok bool, err error) {
 	return out, true, err
 }
 
-// layoutCapacity sets a node's capacity as a new layout version (0 drains).
-func (tx *txn) layoutCapacity(id string, capacity uint64) ([]byte, error) {
+// layoutCapacity sets a node's capacity as a new layout version (0 drains);
+// with ifDrained only when the node's capacity is 0 now.
+func (tx *txn) layoutCapacity(id string, capacity uint64, ifDrained bool) ([]byte, error) {
 	cur, err := tx.mustLayout()
 	if err != nil {
 		return nil, err
@@ -70,6 +74,9 @@ func (tx *txn) layoutCapacity(id string, capacity uint64) ([]byte, error) {
 	n, ok := cur.Node(layout.NodeID(id))
 	if !ok {
 		return nil, fmt.Errorf("%w: node %q is not in the layout", model.ErrNotFound, id)
+	}
+	if ifDrained && n.Capacity != 0 {
+		return nil, fmt.Errorf("%w: node %q is not drained (capacity %d)", model.ErrPrecondition, id, n.Capacity)
 	}
 	if n.Capacity == capacity {
 		return json.Marshal(cur)
@@ -87,6 +94,33 @@ func (m *Meta) SetNodeCapacity(ctx context.Context, id string, capacity uint64) 
 	}
 	_, err := m.submit(ctx, &command{Op: opLayoutCapacity, Dur: &durabilityCmd{Node: id, Capacity: capacity}})
 	return err
+}
+
+// UndrainNode gives a drained node back the capacity it advertises by
+// gossip (its --capacity, or its disk size) in a new layout version, so
+// shards are placed on it again and rebalancing moves some back. It returns
+// that capacity. model.ErrNotFound if the node is not in the layout,
+// model.ErrPrecondition if it is not drained (checked in the Raft apply, so
+// a concurrent drain or undrain cannot slip between check and change) or
+// gossip does not know its capacity (the node is not up).
+func (m *Meta) UndrainNode(ctx context.Context, id string) (uint64, error) {
+	if id == "" {
+		return 0, fmt.Errorf("%w: empty node id", model.ErrInvalid)
+	}
+	var capacity uint64
+	for _, s := range m.members.Servers() {
+		if s.ID == id && s.Alive {
+			capacity = s.Capacity
+		}
+	}
+	if capacity == 0 {
+		return 0, fmt.Errorf("%w: node %q is not up (or advertises no capacity): start it, then undrain", model.ErrPrecondition, id)
+	}
+	_, err := m.submit(ctx, &command{Op: opLayoutCapacity, Dur: &durabilityCmd{Node: id, Capacity: capacity, IfDrained: true}})
+	if err != nil {
+		return 0, err
+	}
+	return capacity, nil
 }
 
 // SetRepairRate sets the cluster-wide repair rate (bytes/s; 0 = node default).

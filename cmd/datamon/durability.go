@@ -33,7 +33,7 @@ const (
 		" corrupt={{.Scrub.CorruptFound}} repaired={{.Scrub.Repaired}}]{{end}}"
 )
 
-// newClusterDurabilityCmds: fsck, drain, repair-rate and durability (status).
+// newClusterDurabilityCmds: fsck, drain, undrain, repair-rate and durability (status).
 func newClusterDurabilityCmds(a *app) []*cobra.Command {
 	var repo string
 	var verify bool
@@ -84,6 +84,27 @@ func newClusterDurabilityCmds(a *app) []*cobra.Command {
 		},
 	}
 
+	undrain := &cobra.Command{
+		Use:   "undrain NODE",
+		Short: "give a drained node back the capacity it advertises (new layout version; root key)",
+		Long: `Undo a drain: the node gets back the capacity it advertises by gossip (its
+--capacity, or its disk size), new chunks are placed on it again and rebalancing
+moves some shards back. The node must be up and drained.`,
+		Args: exactArgs(1, "NODE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, _, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			capacity, err := c.Undrain(ctxOf(cmd), args[0])
+			if err != nil {
+				return explain(err, fmt.Sprintf("node %q", args[0]))
+			}
+			a.say("node %q takes shards again (capacity %d); `datamon cluster durability` shows the rebalance", args[0], capacity)
+			return nil
+		},
+	}
+
 	rate := &cobra.Command{
 		Use:   "repair-rate BYTES_PER_SEC",
 		Short: "set the cluster-wide repair/rebalance pace per node (0: default; root key)",
@@ -122,7 +143,7 @@ func newClusterDurabilityCmds(a *app) []*cobra.Command {
 		},
 	}
 	addFormatFlag(status, fmtDurability)
-	return []*cobra.Command{fsck, drain, rate, status}
+	return []*cobra.Command{fsck, drain, undrain, rate, status}
 }
 
 // newGCCmd is `datamon gc [--dry-run] [--grace DURATION]`.
