@@ -21,6 +21,7 @@ import (
 	"github.com/datamon-io/datamon/jepsen/checker"
 	"github.com/datamon-io/datamon/jepsen/nemesis"
 	"github.com/datamon-io/datamon/jepsen/runner"
+	"github.com/datamon-io/datamon/model"
 )
 
 // SnapshotThreshold is the node's --test-raft-snapshot-threshold in
@@ -34,8 +35,9 @@ const ShardParity = 2
 // Nemeses returns the product nemeses for runner.Config.ExtraNemeses:
 //   - membership: remove a node (client.RemoveNode; a voter when known, so
 //     the leader promotes another) and stop it, or once per run drain one
-//     (client.Drain; there is no undrain); heal adds a NEW node ID on the
-//     removed slot's emptied data dir and waits until it is a member;
+//     (client.Drain); heal undrains it (client.Undrain) or adds a NEW node
+//     ID on the removed slot's emptied data dir and waits until it is a
+//     member;
 //   - membership-wipe: one removal; heal restarts the removed node empty
 //     with its old ID (regression scenario of bug 2);
 //   - partition-snapshot: isolate a follower until the leader has applied
@@ -128,8 +130,8 @@ func newMembershipWipe(env runner.NemesisEnv) (nemesis.Nemesis, error) {
 // membership changes the cluster's membership through the product API.
 // Invoke removes a node (client.RemoveNode; a voter of the leader's
 // configuration when known, so the leader must promote another) and stops
-// it, or, once per run, drains one (client.Drain: capacity 0; there is no
-// undrain). Heal adds a node: the removed slot's data dir is emptied and a
+// it, or, once per run, drains one (client.Drain: capacity 0), which Heal
+// undoes (client.Undrain). Heal adds a node: the removed slot's data dir is emptied and a
 // NEW node ID (n6, n7, …) starts there with the usual --join; the product
 // makes it a member on its own (gossip → the leader's reconcile loop adds it
 // to the Raft configuration, promotes it to voter when below the target, and
@@ -146,6 +148,7 @@ type membership struct {
 	pending []string // slots whose node was removed, not yet replaced
 	removed int
 	drained bool
+	undrain string // node ID drained by the last Invoke, undrained by Heal
 	nextID  int
 	Wipe    bool
 }
@@ -227,7 +230,10 @@ func (m *membership) Invoke(ctx context.Context) error {
 	if drain {
 		m.drained = true
 		err = cl.Drain(ctx, id)
-		m.record("invoke", []string{target}, "drain "+id+" (capacity 0; no undrain API)", err)
+		m.record("invoke", []string{target}, "drain "+id+" (capacity 0)", err)
+		if err == nil {
+			m.undrain = id
+		}
 		return err
 	}
 	// --force: the node is live and its data dir is emptied right after,
@@ -240,6 +246,9 @@ func (m *membership) Invoke(ctx context.Context) error {
 		return err
 	}
 	m.removed++
+	if m.undrain == id {
+		m.undrain = "" // removed while its undrain was postponed
+	}
 	kerr := m.node(target).Kill(ctx)
 	m.record("invoke", []string{target}, "stop removed node "+id, kerr)
 	m.pending = append(m.pending, target)
@@ -251,6 +260,10 @@ func (m *membership) Invoke(ctx context.Context) error {
 // the leader's Raft configuration.
 func (m *membership) Heal(ctx context.Context) error {
 	var errs []error
+	if id := m.undrain; id != "" {
+		m.undrain = ""
+		errs = append(errs, m.undrainNode(ctx, id))
+	}
 	for _, slot := range m.pending {
 		old := m.pc.NodeID(slot)
 		dir := m.dirs[slot]
@@ -284,6 +297,52 @@ func (m *membership) Heal(ctx context.Context) error {
 	m.pending = nil
 	return errors.Join(errs...)
 }
+
+// undrainNode gives the drained node back its capacity (client.Undrain)
+// through any running node's API. The product refuses (ErrPrecondition)
+// while gossip does not see the drained node up — another nemesis may have
+// just killed or restarted it — so that is retried for undrainBound, then
+// left for the next Heal (a drained node at the end of a run is legal: fsck
+// must be healthy either way). Any other error fails the heal.
+func (m *membership) undrainNode(ctx context.Context, id string) error {
+	slot := m.pc.SlotOf(id)
+	start := time.Now()
+	var err error
+	for {
+		for _, n := range m.pc.Nodes() {
+			if n.PID() == 0 || slices.Contains(m.pending, n.ID()) {
+				continue
+			}
+			var cl *client.Client
+			if cl, err = adminClient(m.pc, n.ID()); err != nil {
+				continue
+			}
+			var capacity uint64
+			if capacity, err = cl.Undrain(ctx, id); err == nil {
+				m.record("heal", []string{slot}, fmt.Sprintf("undrain %s (capacity %d)", id, capacity), nil)
+				return nil
+			}
+			break
+		}
+		if !errors.Is(err, model.ErrPrecondition) || time.Since(start) > undrainBound || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	if errors.Is(err, model.ErrPrecondition) {
+		m.undrain = id // the next Heal tries again
+		m.record("heal", []string{slot}, "undrain "+id+" postponed", err)
+		return nil
+	}
+	m.record("heal", []string{slot}, "undrain "+id, err)
+	return err
+}
+
+// undrainBound is how long Heal retries an undrain the product refuses.
+const undrainBound = 15 * time.Second
 
 // settleBound is how long Invoke waits for fsck to be healthy before a removal.
 const settleBound = 20 * time.Second
