@@ -80,48 +80,47 @@ func (s *Server) gc(ctx context.Context, r *request) error {
 	return nil
 }
 
-func (s *Server) drainNode(ctx context.Context, r *request) error {
+// nodeRequest checks the root key and decodes a DrainRequest naming a node.
+func (s *Server) nodeRequest(r *request) (Durability, string, error) {
 	if err := r.requireRoot(); err != nil {
-		return err
+		return nil, "", err
 	}
 	d, err := s.durability()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	var req DrainRequest
 	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
-		return err
+		return nil, "", err
 	}
 	if req.ID == "" {
-		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
+		return nil, "", fmt.Errorf("%w: node id is empty", model.ErrInvalid)
 	}
-	if err := d.DrainNode(ctx, req.ID); err != nil {
-		return fmt.Errorf("api: drain %q: %w", req.ID, err)
+	return d, req.ID, nil
+}
+
+func (s *Server) drainNode(ctx context.Context, r *request) error {
+	d, id, err := s.nodeRequest(r)
+	if err != nil {
+		return err
+	}
+	if err := d.DrainNode(ctx, id); err != nil {
+		return fmt.Errorf("api: drain %q: %w", id, err)
 	}
 	r.rc.SetStatusCode(fasthttp.StatusNoContent)
 	return nil
 }
 
 func (s *Server) undrainNode(ctx context.Context, r *request) error {
-	if err := r.requireRoot(); err != nil {
-		return err
-	}
-	d, err := s.durability()
+	d, id, err := s.nodeRequest(r)
 	if err != nil {
 		return err
 	}
-	var req DrainRequest
-	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
-		return err
-	}
-	if req.ID == "" {
-		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
-	}
-	capacity, err := d.UndrainNode(ctx, req.ID)
+	capacity, err := d.UndrainNode(ctx, id)
 	if err != nil {
-		return fmt.Errorf("api: undrain %q: %w", req.ID, err)
+		return fmt.Errorf("api: undrain %q: %w", id, err)
 	}
-	s.writeJSON(r.rc, fasthttp.StatusOK, UndrainResponse{ID: req.ID, Capacity: capacity})
+	s.writeJSON(r.rc, fasthttp.StatusOK, UndrainResponse{ID: id, Capacity: capacity})
 	return nil
 }
 
