@@ -16,11 +16,13 @@
 //   - Leader / StateHashes: ClusterStatus of every node (stale, pinned to
 //     that node) for the leader-aimed nemeses and CheckConvergence.
 //
-// Every process talks to its own node first (process p → node p mod N) and
-// fails over to the next node only when the request was provably never sent
-// (the connection's Write was never called), so an error is "definite" (fail)
-// only when nothing left the client or the server answered 4xx; timeouts,
-// resets and 5xx are indeterminate (info). The product client's own retries
-// are off (Retries -1): a retried conditional write could otherwise report a
-// precondition failure for a write that its first attempt applied.
+// Every process talks to its own node first (process p → node p mod N).
+// By default (caller) the product client's own retries are off (Retries -1)
+// and the process fails over to the next node only when the request was
+// provably never sent (the connection's Write was never called) or refused
+// unprocessed (NotServing), so an error is "definite" (fail) only then or on
+// a 4xx answer; timeouts, resets and 5xx are indeterminate (info). Register
+// processes selected by Config.ClientRetries instead run the product
+// client's own failover and retries (retrier), as users' programs do; there
+// only a 4xx is definite, so the history checks what the client claims.
 package datamon
