@@ -133,7 +133,7 @@ func TestJepsen(t *testing.T) {
 				ExtraNemeses: datamon.Nemeses(), Checks: checks,
 			}
 			if sc.regression != nil {
-				cfg = regressionConfig(sc, seed)
+				cfg = regressionConfig(sc, seed, log)
 			}
 			rep, err := runner.Run(context.Background(), cfg)
 			if err != nil {
@@ -212,19 +212,22 @@ func TestJepsenControl(t *testing.T) {
 }
 
 // regressionConfig is the run of a client regression scenario: register
-// clients only, through proxies that reset connections, no nemesis, seed
-// 11 unless -jepsen.seed names one (the seed that found the bug).
-func regressionConfig(sc scenario, seed uint64) runner.Config {
+// clients only, through proxies that reset connections, plus the
+// scenario's leader-aimed nemeses under the same floors as the product
+// scenarios; seed 11 unless -jepsen.seed names one (the seed that found
+// the bugs).
+func regressionConfig(sc scenario, seed uint64, log *slog.Logger) runner.Config {
 	if *flagSeed == 0 {
 		seed = 11
 	}
 	return runner.Config{
 		Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: seed, Mode: netns.Mode(*flagMode),
-		Workloads:  sc.workloads,
+		Nemeses: sc.nemeses, Workloads: sc.workloads,
 		ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
-		Quiet:      5 * time.Second,
-		Cluster:    runner.NewProcessCluster(datamon.ClusterConfig(os.Getenv("DATAMON_BIN"))),
-		Registry:   datamon.Registry(*sc.regression),
+		FaultEvery: 2 * time.Second, FaultLength: 2 * time.Second, Warmup: 5 * time.Second,
+		Quiet: 15 * time.Second, MinFaults: 5, MinLeaderFaults: 1, Floors: sc.floors,
+		Cluster:  runner.NewProcessCluster(datamon.ClusterConfig(os.Getenv("DATAMON_BIN"))),
+		Registry: datamon.Registry(*sc.regression), Logger: log,
 		Repro: fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run 'TestJepsen$' -jepsen.open -jepsen.scenario=%s -jepsen.seed=%d",
 			sc.name, seed),
 	}

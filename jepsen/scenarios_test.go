@@ -25,7 +25,9 @@ type scenario struct {
 
 // regressionScenarios pin client bugs the suite found (README "Bugs
 // found"): register clients reach every node through a proxy resetting 10%
-// of forwarded chunks, so answers get lost after the request applied.
+// of forwarded chunks, so answers get lost after the request applied,
+// while the leader is killed and paused (the floors of every product
+// scenario: ≥ 5 faults, ≥ 1 on the leader, liveness).
 //   - datamon-open-client-resend (bug 1): the client library resent a
 //     conditional label move whose answer was lost and reported the
 //     resend's precondition failure for a move that had applied.
@@ -36,8 +38,9 @@ type scenario struct {
 // They run in the short and full profiles and alone with -jepsen.open.
 func regressionScenarios() []scenario {
 	reg := func(name string, cfg datamon.Config) scenario {
-		return scenario{name: name, cluster: "datamon", nodes: 5, duration: 30 * time.Second,
-			workloads: []string{"register"}, regression: &cfg}
+		return scenario{name: name, cluster: "datamon", nodes: 5, duration: 40 * time.Second,
+			nemeses: []string{"kill-leader", "pause-leader"}, workloads: []string{"register"},
+			floors: map[string]runner.Floor{"register": productFloors["register"]}, regression: &cfg}
 	}
 	return []scenario{
 		reg("datamon-open-client-resend", datamon.Config{ResetProb: 0.1}),
