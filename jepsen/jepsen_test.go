@@ -122,18 +122,25 @@ func TestJepsen(t *testing.T) {
 					checks = append(checks, datamon.FsckCheck)
 				}
 			}
+			runSeed := seed
+			if sc.regression != nil {
+				// A client regression scenario: its own register clients,
+				// no durability check, and the seed that found the bug
+				// unless -jepsen.seed names one.
+				reg, checks = datamon.Registry(*sc.regression), nil
+				if *flagSeed == 0 {
+					runSeed = regressionSeed
+				}
+			}
 			cfg := runner.Config{
-				Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: seed,
+				Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: runSeed,
 				Mode: netns.Mode(*flagMode), Nemeses: sc.nemeses, Workloads: sc.workloads,
-				ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
+				ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, runSeed)),
 				FaultEvery: 2 * time.Second, FaultLength: 2 * time.Second, Warmup: warmup,
 				Quiet: quiet, MinFaults: 5, MinLeaderFaults: minLeader, Floors: sc.floors,
 				Cluster:  runner.NewProcessCluster(pcc),
 				Registry: reg, Logger: log,
 				ExtraNemeses: datamon.Nemeses(), Checks: checks,
-			}
-			if sc.regression != nil {
-				cfg = regressionConfig(sc, seed, log)
 			}
 			rep, err := runner.Run(context.Background(), cfg)
 			if err != nil {
@@ -208,27 +215,5 @@ func TestJepsenControl(t *testing.T) {
 	if !*flagKeep {
 		_ = os.RemoveAll(rep.Dir)
 		_ = os.Remove(*flagOut)
-	}
-}
-
-// regressionConfig is the run of a client regression scenario: register
-// clients only, through proxies that reset connections, plus the
-// scenario's leader-aimed nemeses under the same floors as the product
-// scenarios; seed 11 unless -jepsen.seed names one (the seed that found
-// the bugs).
-func regressionConfig(sc scenario, seed uint64, log *slog.Logger) runner.Config {
-	if *flagSeed == 0 {
-		seed = 11
-	}
-	return runner.Config{
-		Name: sc.name, Nodes: sc.nodes, Duration: sc.duration, Seed: seed, Mode: netns.Mode(*flagMode),
-		Nemeses: sc.nemeses, Workloads: sc.workloads,
-		ResultsDir: filepath.Join(*flagOut, fmt.Sprintf("%s-%d", sc.name, seed)),
-		FaultEvery: 2 * time.Second, FaultLength: 2 * time.Second, Warmup: 5 * time.Second,
-		Quiet: 15 * time.Second, MinFaults: 5, MinLeaderFaults: 1, Floors: sc.floors,
-		Cluster:  runner.NewProcessCluster(datamon.ClusterConfig(os.Getenv("DATAMON_BIN"))),
-		Registry: datamon.Registry(*sc.regression), Logger: log,
-		Repro: fmt.Sprintf("DATAMON_BIN=bin/datamon go test ./jepsen -run 'TestJepsen$' -jepsen.open -jepsen.scenario=%s -jepsen.seed=%d",
-			sc.name, seed),
 	}
 }

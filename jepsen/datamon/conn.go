@@ -108,17 +108,8 @@ type trier interface {
 type retrier struct{ cl *client.Client }
 
 func newRetrier(dial dialFunc, apis []string, first int, timeout time.Duration) retrier {
-	eps := make([]string, len(apis))
-	for i := range apis {
-		eps[i] = "http://" + apis[(first+i)%len(apis)]
-	}
-	cl, err := client.New(client.Config{Endpoints: eps, AccessKey: rootAccessKey, SecretKey: rootSecretKey,
-		Timeout: timeout,
-		Dial: func(addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			return dial(ctx, "tcp", addr)
-		}})
+	rotated := append(append([]string(nil), apis[first%len(apis):]...), apis[:first%len(apis)]...)
+	cl, err := failoverClient(dial, rotated, timeout, 0)
 	if err != nil {
 		panic(fmt.Sprintf("datamon: client config: %v", err)) // static config: a programming error
 	}
@@ -189,14 +180,20 @@ func apis(c runner.Cluster) []string {
 // setupClient is a failover client with retries for setup steps that are
 // not part of any history.
 func setupClient(dial dialFunc, apis []string) (*client.Client, error) {
+	return failoverClient(dial, apis, 5*time.Second, 10)
+}
+
+// failoverClient is a product client over every node in apis (in that
+// order) with its own failover and retries (0: client.DefaultConfig's).
+func failoverClient(dial dialFunc, apis []string, timeout time.Duration, retries int) (*client.Client, error) {
 	eps := make([]string, len(apis))
 	for i, a := range apis {
 		eps[i] = "http://" + a
 	}
 	return client.New(client.Config{Endpoints: eps, AccessKey: rootAccessKey, SecretKey: rootSecretKey,
-		Timeout: 5 * time.Second, Retries: 10,
+		Timeout: timeout, Retries: retries,
 		Dial: func(addr string) (net.Conn, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			return dial(ctx, "tcp", addr)
 		}})

@@ -299,30 +299,23 @@ func (m *membership) Heal(ctx context.Context) error {
 }
 
 // undrainNode gives the drained node back its capacity (client.Undrain)
-// through any running node's API. The product refuses (ErrPrecondition)
+// through the running nodes' APIs. The product refuses (ErrPrecondition)
 // while gossip does not see the drained node up — another nemesis may have
 // just killed or restarted it — so that is retried for undrainBound, then
 // left for the next Heal (a drained node at the end of a run is legal: fsck
 // must be healthy either way). Any other error fails the heal.
 func (m *membership) undrainNode(ctx context.Context, id string) error {
 	slot := m.pc.SlotOf(id)
+	cl, err := adminClient(m.pc, "") // fails over across the running nodes
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	var err error
 	for {
-		for _, n := range m.pc.Nodes() {
-			if n.PID() == 0 || slices.Contains(m.pending, n.ID()) {
-				continue
-			}
-			var cl *client.Client
-			if cl, err = adminClient(m.pc, n.ID()); err != nil {
-				continue
-			}
-			var capacity uint64
-			if capacity, err = cl.Undrain(ctx, id); err == nil {
-				m.record("heal", []string{slot}, fmt.Sprintf("undrain %s (capacity %d)", id, capacity), nil)
-				return nil
-			}
-			break
+		var capacity uint64
+		if capacity, err = cl.Undrain(ctx, id); err == nil {
+			m.record("heal", []string{slot}, fmt.Sprintf("undrain %s (capacity %d)", id, capacity), nil)
+			return nil
 		}
 		if !errors.Is(err, model.ErrPrecondition) || time.Since(start) > undrainBound || ctx.Err() != nil {
 			break

@@ -78,9 +78,7 @@ func (p *Proxy) readDownstream() {
 		if act != actForward {
 			continue // dropped, swallowed, or "reset" (UDP has no connection)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), udpDialTimeout)
-		m, err := p.mapping(ctx, src)
-		cancel()
+		m, err := p.mapping(src)
 		if err != nil {
 			p.cfg.Logger.Debug("proxy: udp mapping", "src", src, "err", err)
 			continue
@@ -93,7 +91,7 @@ func (p *Proxy) readDownstream() {
 // mapping returns src's mapping, dialling Target for a new one (evicting
 // the least recently used mapping when at the cap). Only readDownstream
 // creates mappings, so there is no creation race.
-func (p *Proxy) mapping(ctx context.Context, src net.Addr) (*mapping, error) {
+func (p *Proxy) mapping(src net.Addr) (*mapping, error) {
 	key := src.String()
 	p.mu.Lock()
 	m := p.udp.maps[key]
@@ -101,7 +99,9 @@ func (p *Proxy) mapping(ctx context.Context, src net.Addr) (*mapping, error) {
 	if m != nil {
 		return m, nil
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), udpDialTimeout)
 	up, err := p.cfg.Dial(ctx, "udp", p.cfg.Target)
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("proxy: dial udp %s: %w", p.cfg.Target, err)
 	}

@@ -35,7 +35,7 @@ func (c *ProcessCluster) startProxies(ctx context.Context) error {
 				return fmt.Errorf("runner: proxy for %s: %w", s.ID, err)
 			}
 			var pc net.PacketConn
-			if port == s.Ports.Gossip {
+			if i == proxyGossip {
 				if pc, err = netns.ListenPacketIn(s.NS, "udp", addr); err != nil {
 					_ = ln.Close()
 					return fmt.Errorf("runner: gossip proxy for %s: %w", s.ID, err)
