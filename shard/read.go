@@ -33,6 +33,9 @@ func (s *Store) Get(ctx context.Context, k Key) ([]byte, error) {
 			}
 			return nil, s.corruptf(k, "index points at missing data seq %d", e.seq)
 		}
+		if errors.Is(err, ErrCorrupt) {
+			return nil, s.corruptf(k, "%v", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("shard: get %s: %w", k, err)
 		}
@@ -112,6 +115,10 @@ func (s *Store) lookup(k Key) (indexEntry, error) {
 func (s *Store) getCopy(key []byte) ([]byte, error) {
 	v, closer, err := s.db.Get(key)
 	if err != nil {
+		if pebble.IsCorruptionError(err) {
+			// EIO or a bad block: the bytes are not trustworthy, never served.
+			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
 		return nil, err
 	}
 	out := bytes.Clone(v)

@@ -87,6 +87,8 @@ type Store struct {
 	corrupt, puts, dels, batchN atomic.Uint64
 	commits                     atomic.Uint64
 	ingested                    atomic.Uint64
+
+	ct corruptionTracker
 }
 
 // Open opens (creating if needed) the store in cfg.Dir. Zero tunables take
@@ -115,6 +117,7 @@ func Open(cfg StoreConfig) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{cfg: cfg, log: cfg.Logger, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
+	s.ct.files = map[string]CorruptFile{}
 	if err := s.prepareIngestDir(); err != nil {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
@@ -125,6 +128,7 @@ func Open(cfg StoreConfig) (*Store, error) {
 		Cache:              cache,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{cfg.Logger},
+		EventListener:      s.eventListener(),
 	}
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
@@ -192,13 +196,24 @@ func (s *Store) recover() (uint64, error) {
 		}
 	}
 	if err := it.Close(); err != nil {
-		return 0, err
+		if !pebble.IsCorruptionError(err) {
+			return 0, err
+		}
+		// The last data block is unreadable: keep the persisted high-water
+		// mark (orphans above it, if any, stay until their file is repaired).
+		s.log.Error("shard: open: corrupt data at the end of the store; serving what is readable", "err", err)
 	}
 	err = s.Iterate(context.Background(), func(_ Key, in Info) error {
 		s.shards.Add(1)
 		s.bytes.Add(int64(in.Size))
 		return nil
 	})
+	if err != nil && pebble.IsCorruptionError(err) {
+		// Counts cover the readable part of the index; reads of the rest
+		// return ErrCorrupt. Corruption never keeps the node from starting.
+		s.log.Error("shard: open: corrupt index block; shard counts are partial", "err", err)
+		err = nil
+	}
 	return next, err
 }
 
@@ -246,6 +261,8 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 	p.l.Error("pebble: " + fmt.Sprintf(format, args...))
 }
 func (p pebbleLogger) Fatalf(format string, args ...any) {
+	// Reached only where Pebble cannot continue safely (data corruption goes
+	// to the event listener instead); the reason is logged before the panic.
 	p.l.Error("pebble: fatal: " + fmt.Sprintf(format, args...))
 	panic(fmt.Sprintf(format, args...))
 }

@@ -1,0 +1,70 @@
+package shard
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// CorruptFile is one sstable Pebble reported as corrupt, with the key range
+// it covers (the shards in that range are suspect).
+type CorruptFile struct {
+	Path     string
+	Smallest []byte
+	Largest  []byte
+	Reason   string
+}
+
+// corruptionTracker records Pebble's DataCorruption and BackgroundError
+// events. Without a DataCorruption listener Pebble calls Logger.Fatalf on
+// the first corrupt block it reads, which crash-looped the node; with it the
+// read returns an error the store maps to ErrCorrupt.
+type corruptionTracker struct {
+	mu       sync.Mutex
+	files    map[string]CorruptFile
+	bgErrors atomic.Uint64
+}
+
+func (s *Store) eventListener() *pebble.EventListener {
+	return &pebble.EventListener{
+		DataCorruption: func(info pebble.DataCorruptionInfo) {
+			// Called synchronously in read paths: record and log, never block.
+			s.ct.mu.Lock()
+			_, seen := s.ct.files[info.Path]
+			if !seen {
+				s.ct.files[info.Path] = CorruptFile{
+					Path:     info.Path,
+					Smallest: append([]byte(nil), info.Bounds.Start...),
+					Largest:  append([]byte(nil), info.Bounds.End.Key...),
+					Reason:   fmt.Sprint(info.Details),
+				}
+			}
+			s.ct.mu.Unlock()
+			if !seen {
+				s.log.Error("shard: corrupt sstable", "file", info.Path,
+					"start", fmt.Sprintf("%x", info.Bounds.Start), "end", fmt.Sprintf("%x", info.Bounds.End.Key),
+					"reason", fmt.Sprint(info.Details))
+			}
+		},
+		BackgroundError: func(err error) {
+			s.ct.bgErrors.Add(1)
+			s.log.Error("shard: pebble background error", "err", err)
+		},
+	}
+}
+
+// CorruptFiles lists the sstables Pebble has reported corrupt since Open,
+// sorted by path.
+func (s *Store) CorruptFiles() []CorruptFile {
+	s.ct.mu.Lock()
+	defer s.ct.mu.Unlock()
+	out := make([]CorruptFile, 0, len(s.ct.files))
+	for _, f := range s.ct.files {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
