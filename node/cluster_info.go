@@ -48,6 +48,8 @@ func (c clusterInfo) Metrics() map[string]float64 {
 	out["datamon_shard_count"] = float64(ss.Shards)
 	out["datamon_shard_bytes"] = float64(ss.Bytes)
 	out["datamon_shard_corrupt_detected_total"] = float64(ss.CorruptDetected)
+	out["datamon_shard_corrupt_sstables"] = float64(ss.CorruptFiles)
+	out["datamon_shard_pebble_background_errors_total"] = float64(ss.BackgroundErrs)
 	cs := c.n.chunks.Stats()
 	out["datamon_cas_puts_total"] = float64(cs.Puts)
 	out["datamon_cas_gets_total"] = float64(cs.Gets)

@@ -62,6 +62,8 @@ type StoreStats struct {
 	Batches         uint64 // batches written (one sstable each)
 	Commits         uint64 // Ingest + synced index commits (one or more batches each)
 	IngestedBytes   uint64 // shard bytes written through ingested sstables
+	CorruptFiles    uint64 // sstables Pebble reported corrupt since Open (see CorruptFiles)
+	BackgroundErrs  uint64 // Pebble background errors (failed flushes/compactions) since Open
 }
 
 // Store is the node-local shard store. See the package doc.
@@ -222,6 +224,7 @@ func (s *Store) Stats() StoreStats {
 	return StoreStats{
 		Shards: s.shards.Load(), Bytes: s.bytes.Load(), CorruptDetected: s.corrupt.Load(),
 		Puts: s.puts.Load(), Deletes: s.dels.Load(), Batches: s.batchN.Load(), Commits: s.commits.Load(), IngestedBytes: s.ingested.Load(),
+		CorruptFiles: uint64(len(s.CorruptFiles())), BackgroundErrs: s.ct.bgErrors.Load(),
 	}
 }
 
