@@ -13,6 +13,10 @@ FUZZTIME  ?= 20s
 export CGO_ENABLED ?= 1
 # fuse3: cgofuse against libfuse3 (FUSE mounts; needs libfuse3-dev to build, fuse3 to run).
 GOTAGS    ?= fuse3
+# `datamon version`: git describe and the commit, stamped at link time.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: all build build-static cross-windows deps run test test-short test-race lint fmt vet bench bench-quick fuzz jepsen clean
 
@@ -23,19 +27,19 @@ deps:
 
 build:
 	@mkdir -p bin
-	$(GO) build -tags $(GOTAGS) -o $(BIN) ./cmd/datamon
+	$(GO) build -tags $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/datamon
 
 # A build without cgo: everything but FUSE.
 build-static:
 	@mkdir -p bin
-	CGO_ENABLED=0 $(GO) build -o bin/datamon-static ./cmd/datamon
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/datamon-static ./cmd/datamon
 
 # Windows: cgofuse needs no cgo there (WinFsp at run time); keeps that build from rotting.
 cross-windows:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(GOTAGS) -o /dev/null ./cmd/datamon
 
 run: deps build
-	./$(BIN) cluster local --nodes $(NODES) --sites $(SITES) --dir $(RUN_DIR)
+	./$(BIN) cluster local --nodes $(NODES) --sites $(SITES) --dir $(RUN_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
 
 test: deps build lint build-static cross-windows
 	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -59,6 +60,9 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 		}
 	}
 	if err := os.WriteFile(filepath.Join(cfg.Dir, "secret"), []byte(sec.ClusterSecret), 0o600); err != nil {
+		return nil, err
+	}
+	if err := c.checkPorts(); err != nil {
 		return nil, err
 	}
 	for _, n := range c.Nodes {
@@ -146,14 +150,20 @@ func (c *Cluster) configure(n *Node, join []string) {
 func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	start := time.Now()
 	var last error
 	for {
+		for _, n := range c.Nodes {
+			if err := n.startFailure(); err != nil {
+				return err
+			}
+		}
 		if last = c.ready(ctx); last == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("localcluster: not ready after %s: %w", timeout, last)
+			return fmt.Errorf("localcluster: not ready after %s: %w", time.Since(start).Round(100*time.Millisecond), last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -174,6 +184,7 @@ func (c *Cluster) ready(ctx context.Context) error {
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("node %s: healthz %d", n.ID, resp.StatusCode)
 		}
+		n.ready.Store(true)
 	}
 	return c.metaReady(ctx)
 }
@@ -224,4 +235,20 @@ func (c *Cluster) Stop() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkPorts binds every node's ports once on 127.0.0.1 and says which one
+// is already taken, before any node starts.
+func (c *Cluster) checkPorts() error {
+	for _, n := range c.Nodes {
+		for name, p := range map[string]int{"gossip": n.Ports.Gossip, "rpc": n.Ports.RPC, "raft": n.Ports.Raft, "api": n.Ports.API, "s3": n.Ports.S3} {
+			addr := fmt.Sprintf("127.0.0.1:%d", p)
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("localcluster: node %s %s port %d is taken (choose another base port): %w", n.ID, name, p, err)
+			}
+			_ = ln.Close()
+		}
+	}
+	return nil
 }

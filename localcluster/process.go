@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -25,6 +28,29 @@ type Node struct {
 	env  []string
 	cmd  *exec.Cmd
 	done chan struct{}
+	// stopped: the harness signalled the process to stop; ready: it once
+	// answered healthz. A node that exits with neither failed to start.
+	stopped, ready atomic.Bool
+	waitErr        error // set before done closes
+}
+
+// startFailure returns why the node exited before it was ever ready (with
+// the tail of its log), or nil when it is running, was stopped on purpose,
+// or was ready once.
+func (n *Node) startFailure() error {
+	if n.cmd == nil || n.Running() || n.stopped.Load() || n.ready.Load() {
+		return nil
+	}
+	tail := ""
+	if b, err := os.ReadFile(n.LogPath()); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) > 5 {
+			lines = lines[len(lines)-5:]
+		}
+		tail = strings.Join(lines, "\n")
+	}
+	return fmt.Errorf("localcluster: node %s exited before ready (%v); last log lines (%s):\n%s",
+		n.ID, n.waitErr, n.LogPath(), tail)
 }
 
 // APIURL is the node's public HTTP API endpoint.
@@ -85,8 +111,10 @@ func (n *Node) start(binary string) error {
 		return fmt.Errorf("localcluster: start %s: %w", n.ID, err)
 	}
 	n.cmd, n.done = cmd, make(chan struct{})
+	n.stopped.Store(false)
+	n.ready.Store(false)
 	go func(done chan struct{}) {
-		_ = cmd.Wait()
+		n.waitErr = cmd.Wait()
 		logf.Close()
 		close(done)
 	}(n.done)
@@ -96,6 +124,9 @@ func (n *Node) start(binary string) error {
 func (n *Node) signal(sig os.Signal) error {
 	if !n.Running() {
 		return fmt.Errorf("localcluster: node %s is not running", n.ID)
+	}
+	if sig == syscall.SIGKILL || sig == syscall.SIGTERM {
+		n.stopped.Store(true)
 	}
 	return n.cmd.Process.Signal(sig)
 }

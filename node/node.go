@@ -72,9 +72,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n = &Node{cfg: cfg, id: id, log: cfg.Logger.With("node", id.ID)}
 	offset := cfg.ClockOffset
 	n.clock = func() time.Time { return time.Now().Add(offset) }
+	// Every error return below sets the named n to nil: close the node
+	// through its own variable so the cleanup never hides the real error.
+	started := n
 	defer func() {
 		if err != nil {
-			n.Close()
+			if cerr := started.Close(); cerr != nil {
+				started.log.Warn("close after failed start", "err", cerr)
+			}
 		}
 	}()
 	if err := n.openStores(); err != nil {

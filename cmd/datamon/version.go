@@ -7,6 +7,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// version and commit are set by the Makefile (-ldflags -X); build info's
+// vcs.revision is the fallback for a plain `go build`.
+var (
+	version = ""
+	commit  = ""
+)
+
 // versionInfo is what `datamon version` prints.
 type versionInfo struct {
 	Version   string `json:"version"`
@@ -27,6 +34,12 @@ func buildVersion() versionInfo {
 		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
 			v.Commit = s.Value[:12]
 		}
+	}
+	if version != "" {
+		v.Version = version
+	}
+	if commit != "" {
+		v.Commit = commit
 	}
 	return v
 }
