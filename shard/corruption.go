@@ -68,3 +68,11 @@ func (s *Store) CorruptFiles() []CorruptFile {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
+
+// count is the number of corrupt sstables recorded (for Stats, without
+// copying and sorting the list).
+func (t *corruptionTracker) count() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return uint64(len(t.files))
+}

@@ -224,7 +224,7 @@ func (s *Store) Stats() StoreStats {
 	return StoreStats{
 		Shards: s.shards.Load(), Bytes: s.bytes.Load(), CorruptDetected: s.corrupt.Load(),
 		Puts: s.puts.Load(), Deletes: s.dels.Load(), Batches: s.batchN.Load(), Commits: s.commits.Load(), IngestedBytes: s.ingested.Load(),
-		CorruptFiles: uint64(len(s.CorruptFiles())), BackgroundErrs: s.ct.bgErrors.Load(),
+		CorruptFiles: s.ct.count(), BackgroundErrs: s.ct.bgErrors.Load(),
 	}
 }
 
