@@ -81,6 +81,7 @@ func startCLI(t *testing.T, c *localcluster.Cluster, args ...string) (*exec.Cmd,
 	cmd.Env = append(os.Environ(), "DATAMON_CONFIG="+c.ClientConfigPath())
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.SysProcAttr = dieWithTest()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

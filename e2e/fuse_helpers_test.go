@@ -85,6 +85,7 @@ func fuseStartMount(t *testing.T, c *localcluster.Cluster, dir string, args ...s
 	m.cmd = exec.Command(binary, args...)
 	m.cmd.Env = append(os.Environ(), "DATAMON_CONFIG="+c.ClientConfigPath())
 	m.cmd.Stdout, m.cmd.Stderr = m.stdout, m.stderr
+	m.cmd.SysProcAttr = dieWithTest()
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

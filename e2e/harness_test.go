@@ -101,6 +101,7 @@ func cliIn(t *testing.T, c *localcluster.Cluster, stdin []byte, args ...string) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), "DATAMON_CONFIG="+c.ClientConfigPath())
+	cmd.SysProcAttr = dieWithTest()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {

@@ -80,6 +80,11 @@ func (p *CmdProcess) Start(_ context.Context, opts StartOptions) error {
 		p.offset = *opts.ClockOffset
 	}
 	cmd := p.build(context.Background(), p.offset)
+	if cmd.SysProcAttr == nil {
+		// The kernel kills the node when the test binary dies (timeout
+		// panic, SIGKILL): no node outlives its run.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("nemesis: start %s: %w", p.id, err)
 	}
