@@ -82,6 +82,10 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 		c.Stop()
 		return nil, err
 	}
+	if err := c.writeEnvFile(); err != nil {
+		c.Stop()
+		return nil, err
+	}
 	return c, nil
 }
 

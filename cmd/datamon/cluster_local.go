@@ -73,8 +73,9 @@ func printLocalCluster(w io.Writer, c *localcluster.Cluster, exe string) {
 	}
 	fmt.Fprintf(w, "\ncredentials (root):\n  access key: %s\n  secret key: %s\n", c.Secrets.AccessKey, c.Secrets.SecretKey)
 	fmt.Fprintf(w, "\nclient config: %s\n\n", c.ClientConfigPath())
-	fmt.Fprintf(w, "try:\n  export DATAMON_CONFIG=%s\n  %s cluster status\n  %s repo create --repo demo --description 'my first repo'\n", c.ClientConfigPath(), exe, exe)
-	fmt.Fprintf(w, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s s3 ls\n\n", c.Secrets.AccessKey, c.Secrets.SecretKey, c.Nodes[0].S3URL())
+	fmt.Fprintf(w, "shell settings (DATAMON_CONFIG, AWS_* and S3): %s\n\n", c.EnvFilePath())
+	fmt.Fprintf(w, "try:\n  . %s\n  %s cluster status\n  %s repo create --repo demo --description 'my first repo'\n", c.EnvFilePath(), exe, exe)
+	fmt.Fprintf(w, "  aws --endpoint-url $S3 s3 ls\n\n")
 	fmt.Fprintln(w, "press Ctrl-C to stop the cluster")
 }
 
