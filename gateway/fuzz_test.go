@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,32 @@ func FuzzValidBucketName(f *testing.F) {
 		}
 		if len(b) < 3 || len(b) > 63 || strings.ContainsAny(b, "/_ ABCDEFGHIJKLMNOPQRSTUVWXYZ") || strings.Contains(b, "..") {
 			t.Fatalf("accepted %q", b)
+		}
+	})
+}
+
+func FuzzValidRequestBucket(f *testing.F) {
+	for _, s := range []string{"abc", "MyRepo", "images--bundle--2AbCdEfGhIjKlMnOpQrStUvWxYz", "v1_2", ".", "..", "a..b", "", "a/b", "a b", "\x00", "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b string) {
+		err := ValidRequestBucket(b)
+		if ValidBucketName(b) == nil && err != nil {
+			t.Fatalf("strict name %q refused by the request check: %v", b, err)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalidBucketName) {
+				t.Fatalf("%q: error %v is not InvalidBucketName", b, err)
+			}
+			return
+		}
+		if len(b) < 1 || len(b) > MaxRequestBucketLen || b == "." || strings.Contains(b, "..") {
+			t.Fatalf("accepted %q", b)
+		}
+		for _, c := range []byte(b) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+				t.Fatalf("accepted byte %q in %q", c, b)
+			}
 		}
 	})
 }
