@@ -20,10 +20,10 @@ import (
 // first as its parent; an S3 commit on a custom head label moves that label.
 func s3HeadLabel(t *testing.T, c *localcluster.Cluster, node int) {
 	e := newS3ep(t, c, node)
+	mustCLI(t, c, "repo", "create", "--repo", "headtour", "--description", "tour")
+	tree := nameTree(t, 1)
+	id1 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree, "--message", "first"))
 	t.Run("UploadShowsInBucket", func(t *testing.T) {
-		mustCLI(t, c, "repo", "create", "--repo", "headtour", "--description", "tour")
-		tree := nameTree(t, 1)
-		id1 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree, "--message", "first"))
 		if got, want := s3Keys(t, e, "headtour"), treeKeys(t, tree); !equalStrings(got, want) {
 			t.Fatalf("aws s3 ls s3://headtour after a CLI upload: %v, want %v", got, want)
 		}
@@ -32,26 +32,25 @@ func s3HeadLabel(t *testing.T, c *localcluster.Cluster, node int) {
 		if l.BundleID != id1 {
 			t.Fatalf("label main -> %q, want the upload %s", l.BundleID, id1)
 		}
-
-		t.Run("RecordsParent", func(t *testing.T) {
-			tree2 := nameTree(t, 2)
-			id2 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree2, "--message", "second"))
-			var b model.Bundle
-			mustJSON(t, mustCLI(t, c, "bundle", "get", "--repo", "headtour", "--bundle", id2, "--output", "json"), &b)
-			if len(b.Parents) != 1 || b.Parents[0] != id1 {
-				t.Fatalf("second upload's parents %v, want [%s]", b.Parents, id1)
-			}
-			if got, want := s3Keys(t, e, "headtour"), treeKeys(t, tree2); !equalStrings(got, want) {
-				t.Fatalf("bucket after the second upload: %v, want %v", got, want)
-			}
-			// An explicit --label records that label's bundle (none yet: no parent).
-			id3 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree2, "--message", "side", "--label", "side"))
-			var b3 model.Bundle
-			mustJSON(t, mustCLI(t, c, "bundle", "get", "--repo", "headtour", "--bundle", id3, "--output", "json"), &b3)
-			if b3.ID != id3 || len(b3.Parents) != 0 {
-				t.Fatalf("upload to a new label: %s parents %v, want none", b3.ID, b3.Parents)
-			}
-		})
+	})
+	t.Run("RecordsParent", func(t *testing.T) {
+		tree2 := nameTree(t, 2)
+		id2 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree2, "--message", "second"))
+		var b model.Bundle
+		mustJSON(t, mustCLI(t, c, "bundle", "get", "--repo", "headtour", "--bundle", id2, "--output", "json"), &b)
+		if len(b.Parents) != 1 || b.Parents[0] != id1 {
+			t.Fatalf("second upload's parents %v, want [%s]", b.Parents, id1)
+		}
+		if got, want := s3Keys(t, e, "headtour"), treeKeys(t, tree2); !equalStrings(got, want) {
+			t.Fatalf("bucket after the second upload: %v, want %v", got, want)
+		}
+		// An explicit --label records that label's bundle (none yet: no parent).
+		id3 := bundleID(t, mustCLI(t, c, "bundle", "upload", "--repo", "headtour", "--path", tree2, "--message", "side", "--label", "side"))
+		var b3 model.Bundle
+		mustJSON(t, mustCLI(t, c, "bundle", "get", "--repo", "headtour", "--bundle", id3, "--output", "json"), &b3)
+		if b3.ID != id3 || len(b3.Parents) != 0 {
+			t.Fatalf("upload to a new label: %s parents %v, want none", b3.ID, b3.Parents)
+		}
 	})
 	t.Run("CustomHeadLabel", func(t *testing.T) {
 		mustCLI(t, c, "repo", "create", "--repo", "trunkrepo", "--description", "trunk", "--head-label", "trunk")
