@@ -120,3 +120,17 @@ func FuzzParseDeleteObjects(f *testing.F) {
 		}
 	})
 }
+
+func TestValidRequestBucket(t *testing.T) {
+	for _, ok := range []string{"images", "MyRepo", "images--bundle--3N6KqJ8MPWThRwmpRDIGq7vda8K", "MixedCase--label--v1_2", "prod.images", "a"} {
+		if err := ValidRequestBucket(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a..b", "a b", "a/b", "café", "a\x00", strings.Repeat("a", MaxRequestBucketLen+1)} {
+		err := ValidRequestBucket(bad)
+		if !errors.Is(err, ErrInvalidBucketName) || !strings.Contains(err.Error(), ":") {
+			t.Errorf("%q: %v, want a described InvalidBucketName", bad, err)
+		}
+	}
+}
