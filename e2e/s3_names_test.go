@@ -52,6 +52,31 @@ func s3HeadLabel(t *testing.T, c *localcluster.Cluster, node int) {
 			t.Fatalf("upload to a new label: %s parents %v, want none", b3.ID, b3.Parents)
 		}
 	})
+	t.Run("MountNewMovesHead", func(t *testing.T) {
+		requireFUSE(t)
+		var before model.Label
+		mustJSON(t, mustCLI(t, c, "label", "get", "--repo", "headtour", "--label", "main", "--output", "json"), &before)
+		mnt := filepath.Join(t.TempDir(), "mnt")
+		m := fuseStartMount(t, c, mnt, "bundle", "mount", "new", "--repo", "headtour", "--message", "fuse",
+			"--staging", filepath.Join(t.TempDir(), "stg"))
+		if err := os.WriteFile(filepath.Join(mnt, "fuse.txt"), []byte("from fuse"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.unmount(t, 2*time.Minute); err != nil {
+			t.Fatalf("mount new: %v\n%s", err, m.stderr)
+		}
+		id := bundleID(t, m.stdout.String())
+		var l model.Label
+		mustJSON(t, mustCLI(t, c, "label", "get", "--repo", "headtour", "--label", "main", "--output", "json"), &l)
+		var b model.Bundle
+		mustJSON(t, mustCLI(t, c, "bundle", "get", "--repo", "headtour", "--bundle", id, "--output", "json"), &b)
+		if l.BundleID != id || len(b.Parents) != 1 || b.Parents[0] != before.BundleID {
+			t.Fatalf("mount new: main -> %s, parents %v; want %s with parent %s", l.BundleID, b.Parents, id, before.BundleID)
+		}
+		if got := s3Keys(t, e, "headtour"); !equalStrings(got, []string{"fuse.txt"}) {
+			t.Fatalf("bucket after mount new: %v", got)
+		}
+	})
 	t.Run("CustomHeadLabel", func(t *testing.T) {
 		mustCLI(t, c, "repo", "create", "--repo", "trunkrepo", "--description", "trunk", "--head-label", "trunk")
 		var r model.Repo
