@@ -54,8 +54,8 @@ func s3HeadLabel(t *testing.T, c *localcluster.Cluster, node int) {
 	})
 	t.Run("MountNewMovesHead", func(t *testing.T) {
 		requireFUSE(t)
-		var before model.Label
-		mustJSON(t, mustCLI(t, c, "label", "get", "--repo", "headtour", "--label", "main", "--output", "json"), &before)
+		mustCLI(t, c, "label", "set", "--repo", "headtour", "--label", "main", "--bundle", id1)
+		before := model.Label{BundleID: id1}
 		mnt := filepath.Join(t.TempDir(), "mnt")
 		m := fuseStartMount(t, c, mnt, "bundle", "mount", "new", "--repo", "headtour", "--message", "fuse",
 			"--staging", filepath.Join(t.TempDir(), "stg"))
