@@ -23,13 +23,13 @@ type UploadOptions struct {
 	// Files, when not nil, limits the upload to these paths (relative to
 	// Path, slash-separated, e.g. from ParseFileList); a listed directory
 	// brings its whole subtree.
-	Files        []string
-	Message      string
-	Label        string // moved to the new bundle in the commit when set
+	Files   []string
+	Message string
+	Label   string // moved to the new bundle in the commit when set
 	// LabelParent records the bundle Label points at (if any) as the new
 	// bundle's parent, atomically with the label move (needs Label and a
 	// Committer that is a LabelParentCommitter).
-	LabelParent bool
+	LabelParent  bool
 	Contributors []model.Contributor
 	// SkipOnError skips unreadable files (logged) instead of failing.
 	SkipOnError bool
