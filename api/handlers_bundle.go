@@ -68,7 +68,9 @@ func (s *Server) commitBundle(ctx context.Context, r *request) error {
 		if err := model.ValidateLabelName(req.Label); err != nil {
 			return err
 		}
-		label = &model.LabelSet{Context: c, Repo: repo, Name: req.Label, Contributor: b.Contributors[0]}
+		label = &model.LabelSet{Context: c, Repo: repo, Name: req.Label, Contributor: b.Contributors[0], AsParent: req.LabelParent}
+	} else if req.LabelParent {
+		return fmt.Errorf("%w: label_parent needs a label", model.ErrInvalid)
 	}
 	out, err := s.meta.CommitBundle(ctx, b, label)
 	if err != nil {

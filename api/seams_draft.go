@@ -21,7 +21,7 @@ type Drafts interface {
 
 // DraftCommitRequest is the body of POST .../draft/commit.
 type DraftCommitRequest struct {
-	Label       string            `json:"label,omitempty"` // default main
+	Label       string            `json:"label,omitempty"` // default: the repo's head label
 	Message     string            `json:"message"`
 	Contributor model.Contributor `json:"contributor,omitempty"`
 }

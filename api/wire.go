@@ -14,6 +14,9 @@ import (
 type CommitRequest struct {
 	Bundle model.Bundle `json:"bundle"`
 	Label  string       `json:"label,omitempty"`
+	// LabelParent records the bundle Label points at (if any) as a parent
+	// of the new bundle, in the same Raft command that moves the label.
+	LabelParent bool `json:"label_parent,omitempty"`
 }
 
 // SetLabelRequest is the body of PUT .../labels/{name}.

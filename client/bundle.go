@@ -50,6 +50,22 @@ func (c *Client) CommitBundle(ctx context.Context, b model.Bundle, label string)
 	return out, err
 }
 
+// CommitBundleOnLabel commits b, moves label to it and records the bundle
+// label pointed at before (if any) as a parent of b, all in one Raft command:
+// a concurrent move of the label cannot be missed.
+func (c *Client) CommitBundleOnLabel(ctx context.Context, b model.Bundle, label string) (model.Bundle, error) {
+	var out model.Bundle
+	if err := checkNames("context", b.Context, "repo", b.Repo, "label", label); err != nil {
+		return out, err
+	}
+	if len(b.Contributors) == 0 && (c.cfg.Contributor != model.Contributor{}) {
+		b.Contributors = []model.Contributor{c.cfg.Contributor}
+	}
+	err := c.sendJSON(ctx, fasthttp.MethodPost, repoPath(b.Context, b.Repo)+"/bundles", false,
+		commitRequest{Bundle: b, Label: label, LabelParent: true}, &out)
+	return out, err
+}
+
 // SetLabel points label name at bundleID, optionally as a compare-and-set.
 func (c *Client) SetLabel(ctx context.Context, ctxName, repo, name, bundleID string, opt LabelOptions) (model.Label, error) {
 	var out model.Label

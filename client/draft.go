@@ -21,7 +21,7 @@ type draftCommitRequest struct {
 }
 
 // CommitDraft turns the repo's S3 draft into a bundle whose parent is the
-// label's bundle and moves the label (label "" = main). model.ErrInvalid
+// label's bundle and moves the label (label "" = the repo's head label). model.ErrInvalid
 // if the draft is empty; model.ErrPrecondition if the label kept moving.
 func (c *Client) CommitDraft(ctx context.Context, ctxName, repo, label, message string) (model.Bundle, error) {
 	var out model.Bundle

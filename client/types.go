@@ -42,8 +42,9 @@ type LabelOptions struct {
 // Wire bodies (mirror package api).
 type (
 	commitRequest struct {
-		Bundle model.Bundle `json:"bundle"`
-		Label  string       `json:"label,omitempty"`
+		Bundle      model.Bundle `json:"bundle"`
+		Label       string       `json:"label,omitempty"`
+		LabelParent bool         `json:"label_parent,omitempty"`
 	}
 	setLabelRequest struct {
 		BundleID    string             `json:"bundle_id"`

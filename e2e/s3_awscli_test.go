@@ -21,6 +21,8 @@ func TestS3Gateway(t *testing.T) {
 	t.Run("Clients", func(t *testing.T) { s3Clients(t, c, 1) })
 	t.Run("CommitRoundTrip", func(t *testing.T) { s3CommitRoundTrip(t, c, 2) })
 	t.Run("BadInput", func(t *testing.T) { s3BadInput(t, c, 0) })
+	t.Run("HeadLabel", func(t *testing.T) { s3HeadLabel(t, c, 1) })
+	t.Run("Names", func(t *testing.T) { s3Names(t, c, 2) })
 }
 
 // s3AWSCLI: aws cli v2 mb/ls/cp/sync/rm, a 100 MiB multipart upload,

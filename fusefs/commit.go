@@ -152,10 +152,22 @@ func (p parented) CommitBundle(ctx context.Context, b model.Bundle, label string
 	return p.Store.CommitBundle(ctx, b, label)
 }
 
+// CommitBundleOnLabel also records the bundle label points at as a parent
+// (transfer.LabelParentCommitter; used when the Store implements it).
+func (p parented) CommitBundleOnLabel(ctx context.Context, b model.Bundle, label string) (model.Bundle, error) {
+	lpc, ok := p.Store.(transfer.LabelParentCommitter)
+	if !ok {
+		return p.CommitBundle(ctx, b, label)
+	}
+	b.Parents = p.parents
+	return lpc.CommitBundleOnLabel(ctx, b, label)
+}
+
 // Commit turns a staging directory into a new bundle: the untouched base
 // entries are materialized into the upper tree, which transfer.Upload then
 // stores (sending only chunks the cluster lacks) and commits with the base
-// bundle as parent. On success the staging directory is removed; on failure
+// bundle as parent (and, when the Store can, the bundle the label pointed
+// at, read in the commit's Raft command). On success the staging directory is removed; on failure
 // it is kept and Commit can be called again.
 func Commit(ctx context.Context, store Store, tcfg transfer.Config, s *Staging) (model.Bundle, transfer.UploadStats, error) {
 	st := s.State()
@@ -166,9 +178,11 @@ func Commit(ctx context.Context, store Store, tcfg transfer.Config, s *Staging) 
 	if st.Base != nil {
 		com.parents = []string{st.Base.ID}
 	}
+	_, lp := store.(transfer.LabelParentCommitter)
 	b, stats, err := transfer.Upload(ctx, store, com, transfer.UploadOptions{
 		Config: tcfg, Context: st.Context, Repo: st.Repo, Path: s.Tree(),
 		Message: st.Message, Label: st.Label, Contributors: st.Contributors,
+		LabelParent: lp && st.Label != "",
 	})
 	if err != nil {
 		return model.Bundle{}, stats, fmt.Errorf("%w: upload: %v (staging kept in %s)", ErrCommit, err, s.Dir())

@@ -32,7 +32,7 @@ func parseCopySource(v string) (bucket, key string, err error) {
 	if !ok || key == "" {
 		return "", "", errf(400, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
 	}
-	if err := ValidBucketName(bucket); err != nil {
+	if err := ValidRequestBucket(bucket); err != nil {
 		return "", "", err
 	}
 	if err := ValidKey(key); err != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,32 @@ func FuzzValidBucketName(f *testing.F) {
 	})
 }
 
+func FuzzValidRequestBucket(f *testing.F) {
+	for _, s := range []string{"abc", "MyRepo", "images--bundle--2AbCdEfGhIjKlMnOpQrStUvWxYz", "v1_2", ".", "..", "a..b", "", "a/b", "a b", "\x00", "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b string) {
+		err := ValidRequestBucket(b)
+		if ValidBucketName(b) == nil && err != nil {
+			t.Fatalf("strict name %q refused by the request check: %v", b, err)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalidBucketName) {
+				t.Fatalf("%q: error %v is not InvalidBucketName", b, err)
+			}
+			return
+		}
+		if len(b) < 1 || len(b) > MaxRequestBucketLen || b == "." || strings.Contains(b, "..") {
+			t.Fatalf("accepted %q", b)
+		}
+		for _, c := range []byte(b) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+				t.Fatalf("accepted byte %q in %q", c, b)
+			}
+		}
+	})
+}
+
 func FuzzParseCompleteMultipartUpload(f *testing.F) {
 	f.Add([]byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"abc"</ETag></Part></CompleteMultipartUpload>`))
 	f.Add([]byte(`<CompleteMultipartUpload><Part><PartNumber>0</PartNumber></Part></CompleteMultipartUpload>`))
@@ -92,4 +119,18 @@ func FuzzParseDeleteObjects(f *testing.F) {
 			t.Fatalf("%d keys", len(d.Keys))
 		}
 	})
+}
+
+func TestValidRequestBucket(t *testing.T) {
+	for _, ok := range []string{"images", "MyRepo", "images--bundle--3N6KqJ8MPWThRwmpRDIGq7vda8K", "MixedCase--label--v1_2", "prod.images", "a"} {
+		if err := ValidRequestBucket(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a..b", "a b", "a/b", "café", "a\x00", strings.Repeat("a", MaxRequestBucketLen+1)} {
+		err := ValidRequestBucket(bad)
+		if !errors.Is(err, ErrInvalidBucketName) || !strings.Contains(err.Error(), ":") {
+			t.Errorf("%q: %v, want a described InvalidBucketName", bad, err)
+		}
+	}
 }

@@ -117,7 +117,7 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		return
 	}
 	if r.isPostObject() {
-		err := ValidBucketName(r.bucket)
+		err := ValidRequestBucket(r.bucket)
 		if err == nil {
 			err = r.postObject()
 		}
@@ -131,7 +131,7 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		return
 	}
 	if r.bucket != "" {
-		if err := ValidBucketName(r.bucket); err != nil {
+		if err := ValidRequestBucket(r.bucket); err != nil {
 			r.writeErr(err)
 			return
 		}

@@ -67,3 +67,31 @@ func ValidKey(k string) error {
 	}
 	return nil
 }
+
+// MaxRequestBucketLen is the longest bucket name accepted in a request
+// (botocore's lax rule, which aws cli and boto3 apply to path-style names).
+const MaxRequestBucketLen = 255
+
+// ValidRequestBucket checks a bucket named in a request (path, Host,
+// x-amz-copy-source, POST form): 1..255 of [A-Za-z0-9._-], no "..", not
+// "." — the lax rule aws cli and boto3 apply, so mixed-case names and a raw
+// 27-character bundle ID reach the backend, which decides what the name
+// means (answering NoSuchBucket, or InvalidBucketName on create, for names
+// it cannot parse). Empty, over-long, path-traversing ("..", ".") names and
+// any other byte are refused here with InvalidBucketName. ValidBucketName is
+// the strict rule for names a backend offers (canonical names).
+func ValidRequestBucket(b string) error {
+	if len(b) < 1 || len(b) > MaxRequestBucketLen {
+		return fmt.Errorf("%w: %q: length must be 1..%d", ErrInvalidBucketName, b, MaxRequestBucketLen)
+	}
+	if b == "." || strings.Contains(b, "..") {
+		return fmt.Errorf("%w: %q: \".\" or \"..\" (path traversal)", ErrInvalidBucketName, b)
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !(alnum(c) || 'A' <= c && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return fmt.Errorf("%w: %q: character %q (allowed: letters, digits, '.', '-', '_')", ErrInvalidBucketName, b, c)
+		}
+	}
+	return nil
+}

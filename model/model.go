@@ -9,6 +9,9 @@ import (
 // DefaultContext is the context that always exists.
 const DefaultContext = "default"
 
+// DefaultHeadLabel is the head label of a repo that does not choose one.
+const DefaultHeadLabel = "main"
+
 // Contributor identifies who made a change.
 type Contributor struct {
 	Name  string `json:"name" yaml:"name"`
@@ -30,6 +33,18 @@ type Repo struct {
 	Description string      `json:"description"`
 	Timestamp   time.Time   `json:"timestamp"`
 	Contributor Contributor `json:"contributor"`
+	// HeadLabel is the repo's working head: the label `bundle upload` moves
+	// by default, and the label the S3 bucket of the repo reads and commits
+	// to. Empty (repos created before it existed): DefaultHeadLabel.
+	HeadLabel string `json:"head_label,omitempty"`
+}
+
+// Head returns the repo's head label (DefaultHeadLabel when unset).
+func (r Repo) Head() string {
+	if r.HeadLabel == "" {
+		return DefaultHeadLabel
+	}
+	return r.HeadLabel
 }
 
 // Bundle is one immutable snapshot of a tree. ID and Timestamp are assigned
@@ -79,6 +94,10 @@ type LabelSet struct {
 	IfMatch string `json:"if_match,omitempty"`
 	// IfNotExists makes the move conditional on the label not existing.
 	IfNotExists bool `json:"if_not_exists,omitempty"`
+	// AsParent, in a bundle commit that moves the label, records the
+	// bundle the label points at (if any) as a parent of the new bundle,
+	// read in the same Raft command (so no concurrent move is missed).
+	AsParent bool `json:"as_parent,omitempty"`
 }
 
 // Permission levels on a repo, ordered.

@@ -67,6 +67,11 @@ func ValidateRepo(r Repo) error {
 	if len(r.Description) > 4096 {
 		return fmt.Errorf("%w: repo description longer than 4096 bytes", ErrInvalid)
 	}
+	if r.HeadLabel != "" {
+		if err := ValidateLabelName(r.HeadLabel); err != nil {
+			return fmt.Errorf("head label: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -146,6 +146,11 @@ func (tx *txn) commitBundle(b model.Bundle, ls *model.LabelSet) ([]byte, error) 
 	if err := tx.requireRepo(b.Context, b.Repo); err != nil {
 		return nil, err
 	}
+	if ls != nil && ls.AsParent {
+		if err := tx.labelAsParent(&b, ls.Name); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range b.Parents {
 		ok, err := tx.exists(bundleKey(b.Context, b.Repo, p))
 		if err != nil {
@@ -176,6 +181,26 @@ func (tx *txn) commitBundle(b model.Bundle, ls *model.LabelSet) ([]byte, error) 
 		}
 	}
 	return js, nil
+}
+
+// labelAsParent adds the bundle label points at (if it exists) to b's
+// parents, unless it is one already.
+func (tx *txn) labelAsParent(b *model.Bundle, label string) error {
+	if err := model.ValidateLabelName(label); err != nil {
+		return err
+	}
+	var cur model.Label
+	found, err := getJSON(tx.b, labelKey(b.Context, b.Repo, label), &cur)
+	if err != nil || !found {
+		return err
+	}
+	for _, p := range b.Parents {
+		if p == cur.BundleID {
+			return nil
+		}
+	}
+	b.Parents = append([]string{cur.BundleID}, b.Parents...)
+	return nil
 }
 
 func (tx *txn) setLabel(s model.LabelSet) ([]byte, error) {

@@ -75,6 +75,9 @@ func (m *Meta) CreateRepo(ctx context.Context, r model.Repo) (model.Repo, error)
 	if err := model.ValidateRepo(r); err != nil {
 		return model.Repo{}, err
 	}
+	if r.HeadLabel == "" {
+		r.HeadLabel = model.DefaultHeadLabel // stored, so `repo get` shows it
+	}
 	return decodeResult[model.Repo](m.submit(ctx, &command{Op: opCreateRepo, Repo: &r}))
 }
 

@@ -32,9 +32,6 @@ var (
 // Zero Config fields take DefaultConfig values.
 func New(cfg Config, meta Meta, chunks Chunks) (*Backend, error) {
 	d := DefaultConfig()
-	if cfg.Label == "" {
-		cfg.Label = d.Label
-	}
 	if cfg.Chunker == (chunk.ChunkerConfig{}) {
 		cfg.Chunker = d.Chunker
 	}
@@ -67,14 +64,17 @@ func New(cfg Config, meta Meta, chunks Chunks) (*Backend, error) {
 // target is a resolved bucket.
 type target struct {
 	Ref
-	draft bool // repo bucket: working head = label cfg.Label + draft
+	draft bool   // repo bucket: working head = the repo's head label + draft
+	head  string // the repo's head label (model.Repo.Head)
 }
 
-func (t target) label(def string) string {
+// label is the label whose bundle is the target's base: the alias's label,
+// else the repo's head label.
+func (t target) label() string {
 	if t.Label != "" {
 		return t.Label
 	}
-	return def
+	return t.head
 }
 
 // allowed reports whether id has at least perm on context/repo.
@@ -110,7 +110,8 @@ func (b *Backend) resolve(ctx context.Context, id gateway.Identity, bucket strin
 	if r.ReadOnly() && perm > model.PermRead {
 		return target{}, fmt.Errorf("%w: %s is a read-only ref alias", gateway.ErrAccessDenied, bucket)
 	}
-	if _, err := b.meta.GetRepo(ctx, r.Context, r.Repo); err != nil {
+	repo, err := b.meta.GetRepo(ctx, r.Context, r.Repo)
+	if err != nil {
 		return target{}, mapErr(err, gateway.ErrNoSuchBucket)
 	}
 	switch {
@@ -123,7 +124,7 @@ func (b *Backend) resolve(ctx context.Context, id gateway.Identity, bucket strin
 			return target{}, mapErr(err, gateway.ErrNoSuchBucket)
 		}
 	}
-	return target{Ref: r, draft: !r.ReadOnly()}, nil
+	return target{Ref: r, draft: !r.ReadOnly(), head: repo.Head()}, nil
 }
 
 func permName(p model.Permission) string {
@@ -152,7 +153,7 @@ func (b *Backend) base(ctx context.Context, t target) (model.Bundle, bool, error
 		bu, err := b.meta.GetBundle(ctx, t.Context, t.Repo, t.Bundle)
 		return bu, err == nil, mapErr(err, gateway.ErrNoSuchBucket)
 	}
-	l, err := b.meta.GetLabel(ctx, t.Context, t.Repo, t.label(b.cfg.Label))
+	l, err := b.meta.GetLabel(ctx, t.Context, t.Repo, t.label())
 	if errors.Is(err, model.ErrNotFound) {
 		return model.Bundle{}, false, nil
 	}

@@ -302,6 +302,33 @@ func TestBucketNames(t *testing.T) {
 	}
 }
 
+func TestRawBucketName(t *testing.T) {
+	id := "3N6KqJ8MPWThRwmpRDIGq7vda8K"
+	for _, c := range []struct {
+		ref  Ref
+		want string
+		ok   bool
+	}{
+		{Ref{Repo: "MyRepo", Bundle: id}, "MyRepo--bundle--" + id, true},
+		{Ref{Context: "Prod", Repo: "MyRepo", Label: "V1_2"}, "Prod.MyRepo--label--V1_2", true},
+		{Ref{Repo: "images"}, "images", true},
+		{Ref{Repo: "x--ab"}, "", false},             // would decode as hex
+		{Ref{Repo: "a--label--b"}, "", false},       // would parse as a label alias
+		{Ref{Repo: "café"}, "", false},              // not a request bucket name
+		{Ref{Repo: "r", Label: "v1..2"}, "", false}, // ".." refused by the gateway
+	} {
+		got, ok := RawBucketName(c.ref)
+		if got != c.want || ok != c.ok {
+			t.Errorf("RawBucketName(%+v) = %q %v, want %q %v", c.ref, got, ok, c.want, c.ok)
+		}
+		if ok {
+			if r, err := ParseBucket(got); err != nil || r != canonicalRef(c.ref) {
+				t.Errorf("ParseBucket(%q) = %+v %v", got, r, err)
+			}
+		}
+	}
+}
+
 func FuzzParseBucket(f *testing.F) {
 	for _, s := range []string{"images", "prod.images", "x--4d79", "images--label--v1.2", "images--bundle--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "a--label--b--bundle--c"} {
 		f.Add(s)
@@ -318,6 +345,11 @@ func FuzzParseBucket(f *testing.F) {
 		}
 		if r.Bundle == "" && len(name) >= 3 && len(name) <= 63 && strings.ToLower(name) != name {
 			t.Fatalf("canonical name %q not lowercase", name)
+		}
+		if raw, ok := RawBucketName(r); ok {
+			if back, err := ParseBucket(raw); err != nil || back != r || gateway.ValidRequestBucket(raw) != nil {
+				t.Fatalf("raw name %q of %+v -> %+v %v", raw, r, back, err)
+			}
 		}
 	})
 }

@@ -17,10 +17,15 @@ import (
 // and clears exactly the draft entries included; writes that arrive during
 // the commit stay in the draft. If the label moves meanwhile the commit is
 // redone on the new base, up to cfg.CommitRetries times (then ErrConflict).
-// label "" means cfg.Label. ErrEmptyDraft if there is nothing to commit.
+// label "" means the repo's head label. ErrEmptyDraft if there is nothing
+// to commit.
 func (b *Backend) Commit(ctx context.Context, context, repo, label, message string, contributor model.Contributor) (model.Bundle, error) {
 	if label == "" {
-		label = b.cfg.Label
+		r, err := b.meta.GetRepo(ctx, context, repo)
+		if err != nil {
+			return model.Bundle{}, err
+		}
+		label = r.Head()
 	}
 	if err := model.ValidateLabelName(label); err != nil {
 		return model.Bundle{}, err

@@ -6,13 +6,10 @@ import (
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/manifest"
-	"github.com/datamon-io/datamon/model"
 )
 
 // Config tunes a Backend. Start from DefaultConfig.
 type Config struct {
-	// Label is the working head's label of every repo bucket (default "main").
-	Label string
 	// Chunker cuts object bodies (default chunk.DefaultChunkerConfig).
 	Chunker chunk.ChunkerConfig
 	// PutParallelism bounds the chunks of one upload in flight (default 4).
@@ -42,7 +39,7 @@ type Config struct {
 // DefaultConfig returns the production defaults.
 func DefaultConfig() Config {
 	return Config{
-		Label: "main", Chunker: chunk.DefaultChunkerConfig(), PutParallelism: 4, ReadAhead: 2,
+		Chunker: chunk.DefaultChunkerConfig(), PutParallelism: 4, ReadAhead: 2,
 		HasThreshold: 64 << 10, MinPartSize: 5 << 20, ListPage: 256, CommitRetries: 3, CondRetries: 5,
 		PageCache: 128,
 	}
@@ -50,9 +47,6 @@ func DefaultConfig() Config {
 
 // Validate checks the bounds.
 func (c Config) Validate() error {
-	if err := model.ValidateLabelName(c.Label); err != nil {
-		return fmt.Errorf("%w: label: %v", ErrInvalidConfig, err)
-	}
 	if err := c.Chunker.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}

@@ -5,7 +5,8 @@
 // # Mapping
 //
 // A repo is a bucket. Its objects are the files of the repo's working head:
-// the label Config.Label ("main", created by the first commit) plus the
+// the repo's head label (model.Repo.Head: set by `repo create --head-label`,
+// default "main"; the label `bundle upload` moves by default) plus the
 // repo's draft of uncommitted S3 writes kept in the Raft group. Reads see
 // base + draft (read-your-writes); a delete records a tombstone in the draft.
 // Commit (API POST .../draft/commit, CLI `datamon bundle commit`) turns the

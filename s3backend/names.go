@@ -95,6 +95,46 @@ func BucketName(r Ref) string {
 	return b.String()
 }
 
+// RawBucketName returns the bucket name that writes every part as is (the
+// context part omitted for the default context, the bundle's 27-character
+// ID): the form lax path-style clients (aws cli, boto3) accept for
+// mixed-case names. ok is false when that form is not a valid request
+// bucket name or would not parse back to r (e.g. a repo name containing
+// "--label--" or starting with "x--", non-ASCII names): use BucketName.
+func RawBucketName(r Ref) (string, bool) {
+	var b strings.Builder
+	if r.Context != "" && r.Context != model.DefaultContext {
+		b.WriteString(r.Context)
+		b.WriteByte('.')
+	}
+	b.WriteString(r.Repo)
+	switch {
+	case r.Label != "":
+		b.WriteString(labelSep)
+		b.WriteString(r.Label)
+	case r.Bundle != "":
+		b.WriteString(bundleSep)
+		b.WriteString(r.Bundle)
+	}
+	name := b.String()
+	if gateway.ValidRequestBucket(name) != nil {
+		return "", false
+	}
+	back, err := ParseBucket(name)
+	if err != nil || back != canonicalRef(r) {
+		return "", false
+	}
+	return name, true
+}
+
+// canonicalRef is r as ParseBucket returns it (context filled in).
+func canonicalRef(r Ref) Ref {
+	if r.Context == "" {
+		r.Context = model.DefaultContext
+	}
+	return r
+}
+
 // ParseBucket maps a bucket name to a Ref (gateway.ErrNoSuchBucket if it
 // cannot name anything).
 func ParseBucket(bucket string) (Ref, error) {

@@ -87,7 +87,7 @@ func (b *Backend) writeDraft(ctx context.Context, t target, e raftmeta.DraftEntr
 
 // condition evaluates the base side of a conditional write.
 func (b *Backend) condition(ctx context.Context, t target, key string, meta gateway.PutMeta) (*raftmeta.PutCondition, error) {
-	c := &raftmeta.PutCondition{IfMatch: unquote(meta.IfMatch), IfNoneMatch: meta.IfNoneMatch == "*", Label: b.cfg.Label}
+	c := &raftmeta.PutCondition{IfMatch: unquote(meta.IfMatch), IfNoneMatch: meta.IfNoneMatch == "*", Label: t.label()}
 	o, bundle, err := b.lookupBase(ctx, t, key)
 	switch {
 	case err == nil:

@@ -33,6 +33,13 @@ type Committer interface {
 	CommitBundle(ctx context.Context, b model.Bundle, label string) (model.Bundle, error)
 }
 
+// LabelParentCommitter commits a bundle, moves label to it and records the
+// bundle label pointed at before as its parent, in one metadata command
+// (*client.Client satisfies it). UploadOptions.LabelParent needs it.
+type LabelParentCommitter interface {
+	CommitBundleOnLabel(ctx context.Context, b model.Bundle, label string) (model.Bundle, error)
+}
+
 // Config holds the knobs shared by every operation. Zero fields take the
 // DefaultConfig values.
 type Config struct {

@@ -23,9 +23,13 @@ type UploadOptions struct {
 	// Files, when not nil, limits the upload to these paths (relative to
 	// Path, slash-separated, e.g. from ParseFileList); a listed directory
 	// brings its whole subtree.
-	Files        []string
-	Message      string
-	Label        string // moved to the new bundle in the commit when set
+	Files   []string
+	Message string
+	Label   string // moved to the new bundle in the commit when set
+	// LabelParent records the bundle Label points at (if any) as the new
+	// bundle's parent, atomically with the label move (needs Label and a
+	// Committer that is a LabelParentCommitter).
+	LabelParent  bool
 	Contributors []model.Contributor
 	// SkipOnError skips unreadable files (logged) instead of failing.
 	SkipOnError bool
@@ -68,6 +72,10 @@ func Upload(ctx context.Context, store Store, com Committer, opt UploadOptions) 
 	}
 	if fi, err := os.Stat(opt.Path); err != nil || !fi.IsDir() {
 		return model.Bundle{}, stats, fmt.Errorf("%w: upload path %q is not a directory (%v)", ErrBadConfig, opt.Path, err)
+	}
+	lpc, _ := com.(LabelParentCommitter)
+	if opt.LabelParent && (opt.Label == "" || lpc == nil) {
+		return model.Bundle{}, stats, fmt.Errorf("%w: LabelParent needs a label and a LabelParentCommitter", ErrBadConfig)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -191,10 +199,16 @@ func Upload(ctx context.Context, store Store, com Committer, opt UploadOptions) 
 		return model.Bundle{}, stats, fmt.Errorf("transfer: manifest: %w", err)
 	}
 	stats.ManifestRoot = root.ID
-	b, err := com.CommitBundle(ctx, model.Bundle{
+	nb := model.Bundle{
 		Context: opt.Context, Repo: opt.Repo, Message: opt.Message, Contributors: opt.Contributors,
 		ManifestRoot: root.ID, FileCount: root.Files, ByteCount: root.Bytes,
-	}, opt.Label)
+	}
+	var b model.Bundle
+	if opt.LabelParent {
+		b, err = lpc.CommitBundleOnLabel(ctx, nb, opt.Label)
+	} else {
+		b, err = com.CommitBundle(ctx, nb, opt.Label)
+	}
 	if err != nil {
 		return model.Bundle{}, stats, fmt.Errorf("transfer: commit bundle: %w", err)
 	}

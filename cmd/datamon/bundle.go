@@ -13,7 +13,7 @@ func (a *app) bundleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bundle", Short: "inspect bundles (immutable snapshots of a repo)"}
 	get := &cobra.Command{
 		Use:   "get",
-		Short: "show a bundle: --bundle ID, --label L, or the latest (exit 2 if none)",
+		Short: "show a bundle: --bundle ID, --label L, or the latest (exit 2 if none), with its S3 bucket names",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, err := required(cmd, "repo")
@@ -50,13 +50,13 @@ func (a *app) bundleCmd() *cobra.Command {
 					return explain(err, fmt.Sprintf("latest bundle of repo %q", v[0]))
 				}
 			}
-			return a.print(cmd, b)
+			return a.print(cmd, bundleWithS3{Bundle: b, S3Buckets: bundleBuckets(b)})
 		},
 	}
 	get.Flags().String("repo", "", "repo name (required)")
 	get.Flags().String("bundle", "", "bundle ID")
 	get.Flags().String("label", "", "label naming the bundle")
-	addFormatFlag(get, fmtBundle)
+	addFormatFlag(get, fmtBundleGet)
 
 	list := &cobra.Command{
 		Use: "list", Short: "list a repo's bundles in commit order", Args: noArgs,

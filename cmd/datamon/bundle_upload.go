@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/datamon-io/datamon/model"
 	"github.com/datamon-io/datamon/transfer"
@@ -22,9 +23,11 @@ func (a *app) bundleUploadCmd() *cobra.Command {
 		Short: "upload a directory as a new bundle (prints `Uploaded bundle id:<ID>`)",
 		Long: "Uploads the tree under --path (files with their modes and mtimes, symlinks, empty\n" +
 			"directories; .datamon, .conflicts and .checkpoints are skipped) and commits it as one bundle,\n" +
-			"optionally moving --label to it in the same commit. Only chunks the cluster lacks are sent.\n" +
+			"moving --label (default: the repo's head label, see `repo create --head-label`) to it in the\n" +
+			"same commit; the bundle the label pointed at becomes the new bundle's parent. Only chunks the\n" +
+			"cluster lacks are sent.\n" +
 			"--files LIST uploads only the paths listed in LIST (one per line, relative to --path).\n" +
-			"Prints `Uploaded bundle id:<ID>` and, with --label, `set label '<L>'` on stdout\n" +
+			"Prints `Uploaded bundle id:<ID>` and `set label '<L>'` on stdout\n" +
 			"(--output json: the bundle, label and transfer statistics); statistics go to stderr.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -67,9 +70,14 @@ func (a *app) bundleUploadCmd() *cobra.Command {
 			if ct := s.file.Contributor(); ct != (model.Contributor{}) {
 				opt.Contributors = []model.Contributor{ct}
 			}
-			if _, err := c.GetRepo(ctxOf(cmd), s.context, opt.Repo); err != nil {
+			repo, err := c.GetRepo(ctxOf(cmd), s.context, opt.Repo)
+			if err != nil {
 				return explain(err, fmt.Sprintf("repo %q in context %q", opt.Repo, s.context))
 			}
+			if label == "" {
+				label = repo.Head()
+			}
+			opt.Label, opt.LabelParent = label, true
 			b, stats, err := transfer.Upload(ctxOf(cmd), c, c, opt)
 			bar.finish()
 			if err != nil {
@@ -78,20 +86,21 @@ func (a *app) bundleUploadCmd() *cobra.Command {
 			a.say("%d files, %d dirs, %d symlinks, %d skipped; %s in %d chunks, %s new in %d chunks",
 				stats.Files, stats.Dirs, stats.Symlinks, stats.Skipped, humanBytes(stats.Bytes), stats.Chunks,
 				humanBytes(stats.BytesNew), stats.ChunksNew)
+			if len(b.Parents) > 0 {
+				a.say("parent: %s (the bundle label %q pointed at)", strings.Join(b.Parents, ", "), label)
+			}
 			if a.output == "json" {
 				return render(a.out, "json", "", uploadResult{Bundle: b, Label: label, Stats: stats})
 			}
 			fmt.Fprintf(a.out, "Uploaded bundle id:%s\n", b.ID)
-			if label != "" {
-				fmt.Fprintf(a.out, "set label '%s'\n", label)
-			}
+			fmt.Fprintf(a.out, "set label '%s'\n", label)
 			return nil
 		},
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
 	cmd.Flags().String("path", "", "directory to upload (required)")
 	cmd.Flags().String("message", "", "bundle message (required)")
-	cmd.Flags().String("label", "", "label to point at the new bundle")
+	cmd.Flags().String("label", "", "label to point at the new bundle (default: the repo's head label)")
 	cmd.Flags().String("files", "", "file listing the paths to upload, one per line, relative to --path")
 	cmd.Flags().Bool("skip-on-error", false, "skip unreadable files instead of failing")
 	addConcurrencyFlag(cmd)

@@ -32,7 +32,7 @@ func newBundleCommitCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
-	cmd.Flags().String("label", "main", "label to move to the new bundle")
+	cmd.Flags().String("label", "", "label to move to the new bundle (default: the repo's head label)")
 	cmd.Flags().StringP("message", "m", "", "commit message (required)")
 	return cmd
 }

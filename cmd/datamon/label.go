@@ -55,12 +55,13 @@ func (a *app) labelSetCmd() *cobra.Command {
 // labelVersions is a label with its history (--with-versions).
 type labelVersions struct {
 	model.Label
-	Versions []model.LabelMove `json:"versions"`
+	Versions  []model.LabelMove `json:"versions"`
+	S3Buckets []string          `json:"s3_buckets,omitempty"` // label get only
 }
 
 func (a *app) labelGetCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use: "get", Short: "show a label (exit 2 if it does not exist)", Args: noArgs,
+		Use: "get", Short: "show a label and its S3 bucket names (exit 2 if it does not exist)", Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, err := required(cmd, "repo", "label")
 			if err != nil {
@@ -76,20 +77,20 @@ func (a *app) labelGetCmd() *cobra.Command {
 				return explain(err, what)
 			}
 			if vers, _ := cmd.Flags().GetBool("with-versions"); !vers {
-				return a.print(cmd, l)
+				return a.print(cmd, labelWithS3{Label: l, S3Buckets: labelBuckets(l)})
 			}
 			h, err := c.LabelHistory(ctxOf(cmd), s.context, v[0], v[1])
 			if err != nil {
 				return explain(err, what)
 			}
 			useVersionFormat(cmd)
-			return a.print(cmd, labelVersions{Label: l, Versions: h})
+			return a.print(cmd, labelVersions{Label: l, Versions: h, S3Buckets: labelBuckets(l)})
 		},
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
 	cmd.Flags().String("label", "", "label name (required)")
 	cmd.Flags().Bool("with-versions", false, "also list the bundles the label pointed at, oldest first")
-	addFormatFlag(cmd, fmtLabel)
+	addFormatFlag(cmd, fmtLabelGet)
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/datamon-io/datamon/client"
@@ -19,7 +20,8 @@ func (a *app) bundleMountNewCmd() *cobra.Command {
 		Long: `Mount an empty tree, or a copy-on-write checkout of --from-label / --from-bundle, read-write
 at --mount DIR. Changes are staged in --staging DIR (default ~/.cache/datamon/staging/<id>).
 On unmount (fusermount3 -u DIR), SIGINT or SIGTERM the final tree is committed as a new bundle
-(parent: the base bundle) and "Uploaded bundle id:<ID>" is printed. A failed commit keeps the
+on --label (default: the repo's head label; parents: the base bundle and the bundle the label
+pointed at) and "Uploaded bundle id:<ID>" is printed. A failed commit keeps the
 staging directory; retry with: datamon bundle mount commit --staging DIR`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,6 +45,19 @@ staging directory; retry with: datamon bundle mount commit --staging DIR`,
 			}
 			st := fusefs.State{Context: s.context, Repo: v[0], Message: v[2], Contributors: []model.Contributor{s.file.Contributor()}}
 			st.Label, _ = cmd.Flags().GetString("label")
+			if st.Label == "" {
+				r, err := c.GetRepo(ctxOf(cmd), s.context, v[0])
+				switch {
+				case errors.Is(err, model.ErrNotFound):
+					// Mount anyway (the repo may be created before the
+					// commit); no label is set then.
+					a.say("repo %q in context %q does not exist (yet): the commit fails until it is created, and sets no label", v[0], s.context)
+				case err != nil:
+					return explain(err, fmt.Sprintf("repo %q in context %q", v[0], s.context))
+				default:
+					st.Label = r.Head()
+				}
+			}
 			if st.Base, err = a.mountBase(cmd, c, s.context, v[0]); err != nil {
 				return err
 			}
@@ -73,7 +88,7 @@ staging directory; retry with: datamon bundle mount commit --staging DIR`,
 	f := cmd.Flags()
 	f.String("repo", "", "repo name (required)")
 	f.String("message", "", "commit message (required)")
-	f.String("label", "", "label to set on the new bundle")
+	f.String("label", "", "label to set on the new bundle (default: the repo's head label)")
 	f.String("from-label", "", "start from the bundle this label names (copy-on-write)")
 	f.String("from-bundle", "", "start from this bundle (copy-on-write)")
 	f.String("staging", "", "staging directory (default ~/.cache/datamon/staging/<random id>)")

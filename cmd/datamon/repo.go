@@ -43,16 +43,23 @@ func (a *app) repoCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := c.CreateRepo(ctxOf(cmd), model.Repo{Context: s.context, Name: v[0], Description: v[1], Contributor: s.file.Contributor()})
+			head, _ := cmd.Flags().GetString("head-label")
+			if err := model.ValidateLabelName(head); err != nil {
+				return usagef("--head-label: %v", err)
+			}
+			r, err := c.CreateRepo(ctxOf(cmd), model.Repo{Context: s.context, Name: v[0], Description: v[1],
+				Contributor: s.file.Contributor(), HeadLabel: head})
 			if err != nil {
 				return explain(err, fmt.Sprintf("repo %q in context %q", v[0], s.context))
 			}
-			a.say("created repo %q in context %q", r.Name, r.Context)
+			a.say("created repo %q in context %q (head label %q)", r.Name, r.Context, r.Head())
 			return nil
 		},
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
 	cmd.Flags().String("description", "", "repo description (required)")
+	cmd.Flags().String("head-label", model.DefaultHeadLabel,
+		"the repo's head label: moved by `bundle upload` by default, read and committed by its S3 bucket")
 	return cmd
 }
 
