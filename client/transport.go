@@ -18,8 +18,13 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
+	owned := true // false once an abandoned request's goroutine owns req and resp
+	defer func() {
+		if owned {
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(resp)
+		}
+	}()
 
 	uri := ep.base + escapePath(cl.path)
 	if q := apiauth.CanonicalQuery(cl.query); q != "" {
@@ -45,7 +50,7 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 	}, c.cfg.Now())
 	req.Header.Set(fasthttp.HeaderAuthorization, auth)
 
-	if err := c.hc.DoDeadline(req, resp, deadlineFor(ctx, c.cfg.Timeout)); err != nil {
+	if err := c.send(ctx, req, resp, &owned); err != nil {
 		return 0, nil, fmt.Errorf("client: %s %s%s: %w", cl.method, ep.base, cl.path, err)
 	}
 	status := resp.StatusCode()
@@ -54,6 +59,31 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 		return status, nil, decodeError(ep.base, status, body)
 	}
 	return status, body, nil
+}
+
+// send sends req with the call's deadline and returns early, with ctx's error,
+// when ctx is cancelled (Ctrl-C): fasthttp itself only knows deadlines. The
+// abandoned exchange finishes (or times out) in the background, which then
+// releases req and resp (*owned becomes false).
+func (c *Client) send(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, owned *bool) error {
+	deadline := deadlineFor(ctx, c.cfg.Timeout)
+	if ctx.Done() == nil {
+		return c.hc.DoDeadline(req, resp, deadline)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- c.hc.DoDeadline(req, resp, deadline) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		*owned = false
+		go func() {
+			<-errc
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(resp)
+		}()
+		return ctx.Err()
+	}
 }
 
 // escapePath escapes each segment of an unescaped path.

@@ -12,8 +12,9 @@ import (
 
 func (a *app) bundleDownloadCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "download",
-		Short: "download a bundle into a directory (latest, --bundle ID or --label L)",
+		Use:         "download",
+		Annotations: map[string]string{annInterrupted: "the destination holds part of the bundle; re-run with --force-dest to finish it"},
+		Short:       "download a bundle into a directory (latest, --bundle ID or --label L)",
 		Long: "Writes the bundle's files, symlinks and directories under --destination, which must be\n" +
 			"empty or missing unless --force-dest. Nothing is ever written outside the destination.\n" +
 			"--name-filter RE2 keeps only the paths it matches. Prints `Using bundle: <ID>` on stdout;\n" +

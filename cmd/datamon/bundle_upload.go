@@ -19,8 +19,11 @@ type uploadResult struct {
 
 func (a *app) bundleUploadCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "upload",
-		Short: "upload a directory as a new bundle (prints `Uploaded bundle id:<ID>`)",
+		Use: "upload",
+		// Chunks already sent stay (deduplicated); the bundle is committed in
+		// one step at the end, so an interrupted upload commits nothing.
+		Annotations: map[string]string{annInterrupted: "nothing was committed; re-running resumes (chunks already sent are not sent again)"},
+		Short:       "upload a directory as a new bundle (prints `Uploaded bundle id:<ID>`)",
 		Long: "Uploads the tree under --path (files with their modes and mtimes, symlinks, empty\n" +
 			"directories; .datamon, .conflicts and .checkpoints are skipped) and commits it as one bundle,\n" +
 			"moving --label (default: the repo's head label, see `repo create --head-label`) to it in the\n" +

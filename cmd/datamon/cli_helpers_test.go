@@ -108,9 +108,10 @@ func (m *repoMeta) LatestBundle(context.Context, string, string) (model.Bundle, 
 // SetLabel fails every conditional move, to exercise exit code 3.
 func (m *repoMeta) SetLabel(_ context.Context, s model.LabelSet) (model.Label, error) {
 	if s.IfMatch != "" || s.IfNotExists {
-		return model.Label{}, model.ErrPrecondition
+		return model.Label{}, fmt.Errorf("%w: label %q exists", model.ErrPrecondition, s.Name)
 	}
-	return model.Label{}, model.ErrNotFound
+	// As raftmeta says it: no bundle of that ID in the repo.
+	return model.Label{}, fmt.Errorf("%w: bundle %q in %s/%s", model.ErrNotFound, s.BundleID, s.Context, s.Repo)
 }
 func (m *repoMeta) GetLabel(context.Context, string, string, string) (model.Label, error) {
 	return model.Label{}, model.ErrNotFound

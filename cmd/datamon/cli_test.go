@@ -54,8 +54,8 @@ func TestRepoCommands(t *testing.T) {
 	if _, errOut, code := e.run(t, "", "repo", "delete", "--repo", "r1"); code != exitUsage || !strings.Contains(errOut, "--force-yes") {
 		t.Fatalf("delete without terminal: %d %q", code, errOut)
 	}
-	if _, _, code := e.run(t, "n\n", "repo", "delete", "--repo", "r1"); code != 0 {
-		t.Fatalf("delete answered n: %d", code)
+	if _, errOut, code := e.run(t, "n\n", "repo", "delete", "--repo", "r1"); code != exitDeclined || !strings.Contains(errOut, "aborted: nothing was changed") {
+		t.Fatalf("delete answered n: exit %d %q, want exit 1 and \"aborted\"", code, errOut)
 	}
 	if _, _, code := e.run(t, "", "repo", "get", "--repo", "r1"); code != 0 {
 		t.Fatal("repo deleted despite 'n'")
@@ -71,8 +71,11 @@ func TestRepoCommands(t *testing.T) {
 func TestLabelContextClusterCommands(t *testing.T) {
 	e := newTestEnv(t)
 	_, errOut, code := e.run(t, "", "label", "set", "--repo", "r1", "--label", "l", "--bundle", "b", "--if-not-exists")
-	if code != exitPrecondition || !strings.Contains(errOut, "precondition failed") {
-		t.Fatalf("label set precondition: %d %q", code, errOut)
+	if code != exitPrecondition || strings.Count(errOut, "precondition failed") != 1 || !strings.Contains(errOut, `label "l" exists`) {
+		t.Fatalf("label set precondition: %d %q (want the reason, and \"precondition failed\" once)", code, errOut)
+	}
+	if _, errOut, code := e.run(t, "", "label", "set", "--repo", "r1", "--label", "l", "--bundle", "b"); code != exitNotFound || !strings.Contains(errOut, `bundle "b" in repo "r1" not found`) {
+		t.Fatalf("label set of an unknown bundle: %d %q (want the bundle named as missing)", code, errOut)
 	}
 	if _, _, code := e.run(t, "", "label", "set", "--repo", "r1", "--label", "l", "--bundle", "b", "--if-not-exists", "--if-match", "x"); code != exitUsage {
 		t.Fatalf("exclusive flags: %d", code)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/datamon-io/datamon/client"
 	"github.com/datamon-io/datamon/model"
@@ -38,7 +40,7 @@ func (a *app) labelSetCmd() *cobra.Command {
 			}
 			l, err := c.SetLabel(ctxOf(cmd), s.context, v[0], v[1], v[2], opt)
 			if err != nil {
-				return explain(err, fmt.Sprintf("label %q of repo %q (bundle %q)", v[1], v[0], v[2]))
+				return explain(err, labelSetSubject(err, v[0], v[1], v[2]))
 			}
 			a.say("label %q now points at bundle %s", l.Name, l.BundleID)
 			return nil
@@ -138,4 +140,17 @@ func useVersionFormat(cmd *cobra.Command) {
 	if !cmd.Flags().Changed("format") {
 		_ = cmd.Flags().Set("format", fmtLabelVers)
 	}
+}
+
+// labelSetSubject names what a failed label set was about: the bundle when
+// the server says the bundle does not exist, the repo when the repo does not,
+// else the label.
+func labelSetSubject(err error, repo, label, bundle string) string {
+	if errors.Is(err, model.ErrNotFound) {
+		if strings.Contains(err.Error(), fmt.Sprintf("bundle %q", bundle)) {
+			return fmt.Sprintf("bundle %q in repo %q", bundle, repo)
+		}
+		return fmt.Sprintf("repo %q", repo)
+	}
+	return fmt.Sprintf("label %q of repo %q", label, repo)
 }

@@ -1,13 +1,16 @@
 // Command datamon is the datamon CLI and, as `datamon node`, the server.
 //
-// Exit codes (scripts may rely on them): 0 success; 1 other errors; 2 (ENOENT)
-// the context, repo, bundle, label or chunk does not exist; 3 a precondition
-// failed (label --if-match / --if-not-exists); 64 usage error (bad or missing
-// flags or arguments, confirmation impossible without --force-yes).
+// Exit codes (scripts may rely on them): 0 success; 1 other errors (and "n"
+// to a confirmation prompt); 2 (ENOENT) the context, repo, bundle, label or
+// chunk does not exist; 3 a precondition failed (label --if-match /
+// --if-not-exists); 64 usage error (unknown command, bad or missing flags or
+// arguments, confirmation impossible without --force-yes); 130 interrupted
+// (SIGINT/SIGTERM before the command finished).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,9 +19,20 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	cmd, err := newRootCmd().ExecuteContextC(ctx)
+	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
+		if interrupted && !errors.As(err, new(usageError)) {
+			// The command was cut short by Ctrl-C: say what that means for
+			// it (an annotation on the command), not "context canceled".
+			msg := "interrupted"
+			if cmd != nil && cmd.Annotations[annInterrupted] != "" {
+				msg += ": " + cmd.Annotations[annInterrupted]
+			}
+			fmt.Fprintln(os.Stderr, "datamon:", msg)
+			os.Exit(exitInterrupted)
+		}
 		fmt.Fprintln(os.Stderr, "datamon:", err)
 		os.Exit(exitCode(err))
 	}

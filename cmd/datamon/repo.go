@@ -129,8 +129,7 @@ func (a *app) repoDeleteCmd() *cobra.Command {
 					return err
 				}
 				if !ok {
-					a.say("aborted")
-					return nil
+					return errDeclined
 				}
 			}
 			c, s, err := a.client(cmd)
@@ -166,6 +165,9 @@ func (a *app) confirm(question string) (bool, error) {
 
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 && cmd.HasSubCommands() {
+		return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+	}
 	if len(args) > 0 {
 		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
 	}

@@ -79,6 +79,7 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
 	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd())
+	rejectUnknownSubcommands(root)
 	return root
 }
 
@@ -86,6 +87,8 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 type settings struct {
 	file    client.FileConfig
 	context string
+	// looked says where the config file was looked for, for "no config".
+	looked string
 }
 
 // resolve applies the precedence flag > environment > config file > default.
@@ -104,13 +107,17 @@ func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 			path = h + "/.datamon/client.yaml"
 		}
 	}
+	s.looked = "no --config, DATAMON_CONFIG unset, no home directory"
 	if path != "" {
 		fc, err := client.LoadFileConfig(path)
 		switch {
 		case err == nil:
 			s.file = fc
+			s.looked = path
 		case explicit || !errors.Is(err, fs.ErrNotExist):
 			return s, err
+		default:
+			s.looked = "no --config, DATAMON_CONFIG unset, " + path + " does not exist"
 		}
 	}
 	if v := a.getenv("DATAMON_SERVER"); v != "" {
@@ -145,6 +152,10 @@ func (a *app) client(cmd *cobra.Command) (*client.Client, settings, error) {
 	cfg.Logger = a.logger()
 	if a.dial != nil {
 		cfg.Dial = func(addr string) (net.Conn, error) { return a.dial(addr) }
+	}
+	if len(cfg.Endpoints) == 0 {
+		return nil, s, cliError{msg: "no config: " + s.looked + "; and no --server or DATAMON_SERVER " +
+			"(`make run` writes ./datamon-local/client.yaml: export DATAMON_CONFIG=$PWD/datamon-local/client.yaml)", err: client.ErrConfig}
 	}
 	c, err := client.New(cfg)
 	return c, s, err
