@@ -32,10 +32,10 @@ type tourUnit struct {
 
 // tourDoc is the parsed tour.
 type tourDoc struct {
-	Units     []tourUnit
-	ReadyOut  []string // the make-run-output block's lines
-	Skipped   int      // ```sh blocks marked skip
-	ShBlocks  int      // ```sh blocks run
+	Units    []tourUnit
+	ReadyOut []string // the make-run-output block's lines
+	Skipped  int      // ```sh blocks marked skip
+	ShBlocks int      // ```sh blocks run
 }
 
 func parseTour(readme string) (*tourDoc, error) {
