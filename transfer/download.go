@@ -35,8 +35,10 @@ type DownloadOptions struct {
 
 // DownloadStats describe a finished download.
 type DownloadStats struct {
-	Files, Dirs, Symlinks int64
-	Bytes                 int64
+	Files    int64 `json:"files"`
+	Dirs     int64 `json:"dirs"`
+	Symlinks int64 `json:"symlinks"`
+	Bytes    int64 `json:"bytes"`
 }
 
 func (o DownloadOptions) root() chunk.ID {

@@ -11,8 +11,10 @@ import (
 
 // UpdateStats describe a finished Update.
 type UpdateStats struct {
-	Added, Updated, Deleted int64
-	Bytes                   int64 // content bytes downloaded
+	Added   int64 `json:"added"`
+	Updated int64 `json:"updated"`
+	Deleted int64 `json:"deleted"`
+	Bytes   int64 `json:"bytes"` // content bytes downloaded
 }
 
 // Update makes the tree under dir equal to bundle b: it downloads added and

@@ -36,13 +36,18 @@ type UploadOptions struct {
 }
 
 // UploadStats describe a finished upload.
+//
+// JSON keys are snake_case, like every other `--output json` of the CLI.
 type UploadStats struct {
-	Files, Dirs, Symlinks int64
-	Skipped               int64 // unreadable or special files left out
-	Bytes                 int64 // content bytes of the files
-	Chunks                int64 // chunk references in the manifest
-	ChunksNew, BytesNew   int64 // chunks and bytes actually sent (not already stored)
-	ManifestRoot          chunk.ID
+	Files        int64    `json:"files"`
+	Dirs         int64    `json:"dirs"`
+	Symlinks     int64    `json:"symlinks"`
+	Skipped      int64    `json:"skipped"`    // unreadable or special files left out
+	Bytes        int64    `json:"bytes"`      // content bytes of the files
+	Chunks       int64    `json:"chunks"`     // chunk references in the manifest
+	ChunksNew    int64    `json:"chunks_new"` // chunks actually sent (not already stored)
+	BytesNew     int64    `json:"bytes_new"`  // bytes actually sent
+	ManifestRoot chunk.ID `json:"manifest_root"`
 }
 
 // upJob is one walked path; its result comes back with the same seq.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,10 @@ func TestBundleCLI(t *testing.T) {
 	var res uploadResult
 	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || res.Stats.Files != 2 || res.Stats.BytesNew != 0 || res.Bundle.FileCount != 2 {
 		t.Fatalf("upload --files: %d %v %q", code, err, out)
+	}
+	// One naming style for every key (snake_case, as the bundle's own).
+	if k := regexp.MustCompile(`"[a-z_]*[A-Z][A-Za-z_]*":`).FindString(out); k != "" || !strings.Contains(out, `"chunks_new":`) {
+		t.Fatalf("upload --output json has key %s outside snake_case (or no chunks_new): %s", k, out)
 	}
 	if _, _, code := e.runB(t, "bundle", "upload", "--repo", "r", "--path", v1, "--message", "m", "--files", writeFile(t, "bad.txt", "../x\n")); code != exitUsage {
 		t.Fatalf("bad --files: %d", code)
