@@ -104,6 +104,10 @@ func fuseStartMount(t *testing.T, c *localcluster.Cluster, dir string, args ...s
 		if fuseMounted(dir) {
 			t.Errorf("%s is still mounted", dir)
 		}
+		// libfuse's own noise (its idle-thread default) must not reach the user.
+		if strings.Contains(m.stderr.String(), "Ignoring invalid max threads") {
+			t.Errorf("the mount printed libfuse's \"Ignoring invalid max threads value\"")
+		}
 		if t.Failed() {
 			t.Logf("mount stdout:\n%s\nmount stderr:\n%s", m.stdout, m.stderr)
 		}

@@ -2,7 +2,10 @@
 
 package fusefs
 
-import "strings"
+import (
+	"runtime"
+	"strings"
+)
 
 // mountOptions builds the libfuse command-line options.
 func mountOptions(cfg Config, readOnly bool, repo, id string) []string {
@@ -12,6 +15,14 @@ func mountOptions(cfg Config, readOnly bool, repo, id string) []string {
 		o = append(o, "ro", "kernel_cache", "attr_timeout=3600", "entry_timeout=3600", "negative_timeout=3600")
 	} else {
 		o = append(o, "attr_timeout=1", "entry_timeout=1")
+	}
+	if runtime.GOOS == "linux" {
+		// libfuse 3.12–3.16 defaults max_idle_threads to UINT_MAX and then
+		// prints "Ignoring invalid max threads value 4294967295 > max
+		// (100000)." at every mount; giving its documented default
+		// explicitly keeps the behaviour and silences it. (macFUSE does not
+		// know the option.)
+		o = append(o, "max_idle_threads=10")
 	}
 	if cfg.AllowOther {
 		o = append(o, "allow_other")
