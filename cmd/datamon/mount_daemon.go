@@ -35,7 +35,11 @@ func (a *app) daemonize(cmd *cobra.Command, mountDir string) error {
 	if err != nil {
 		return err
 	}
-	logf, err := os.CreateTemp("", "datamon-mount-*.log")
+	logDir, err := a.mountLogDir()
+	if err != nil {
+		return err
+	}
+	logf, err := newMountLog(logDir, time.Now())
 	if err != nil {
 		return err
 	}
