@@ -45,7 +45,7 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 func (c clusterInfo) Metrics() map[string]float64 {
 	out := map[string]float64{}
 	ss := c.n.shards.Stats()
-	out["datamon_shard_count"] = float64(ss.Shards)
+	out["datamon_shards"] = float64(ss.Shards)
 	out["datamon_shard_bytes"] = float64(ss.Bytes)
 	out["datamon_shard_corrupt_detected_total"] = float64(ss.CorruptDetected)
 	out["datamon_shard_corrupt_sstables"] = float64(ss.CorruptFiles)
