@@ -86,7 +86,7 @@ func TestMetricsScrapeAndIdleTermStable(t *testing.T) {
 		}()
 	}
 	if sn, err := exec.LookPath("stress-ng"); err == nil {
-		cmd := exec.Command(sn, "--cpu", fmt.Sprint(runtime.NumCPU()), "--timeout", "120s", "--quiet")
+		cmd := exec.Command(sn, "--cpu", fmt.Sprint(8*runtime.NumCPU()), "--timeout", "120s", "--quiet")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err == nil {
 			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
