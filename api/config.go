@@ -33,7 +33,10 @@ type Config struct {
 	Now func() time.Time
 	// Version is exported on /metrics as datamon_build_info{version="..."}.
 	Version string
-	Logger  *slog.Logger
+	// MetricsToken, when set, is a bearer token that GET /metrics accepts
+	// instead of a signed request (Prometheus' authorization: credentials).
+	MetricsToken string
+	Logger       *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.

@@ -91,6 +91,16 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
+	if ok, err := s.metricsBearer(rc, method, path); ok || err != nil {
+		if err == nil {
+			err = s.getMetrics(ctx, &request{rc: rc})
+		}
+		if err != nil {
+			s.log.Info("metrics scrape refused", "remote", rc.RemoteAddr().String(), "err", err)
+			s.writeError(rc, err)
+		}
+		return
+	}
 	key, err := s.authenticate(ctx, rc, rt != nil && rt.unsignedOK)
 	if err != nil {
 		s.log.Info("unauthenticated request", "method", method, "path", path, "remote", rc.RemoteAddr().String(), "err", err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +18,10 @@ type Cluster struct {
 	cfg     Config
 	Secrets Secrets
 	Nodes   []*Node
+	// Timings are the Raft timings given to every node (timings.go).
+	Timings Timings
+	// Ballast is the disk ballast per node in bytes, -1 for none (ballast.go).
+	Ballast int64
 }
 
 // ClientConfigPath is DIR/client.yaml.
@@ -51,6 +54,7 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 		return nil, err
 	}
 	c := &Cluster{cfg: cfg, Secrets: sec}
+	c.tune()
 	if err := c.build(); err != nil {
 		return nil, err
 	}
@@ -60,6 +64,9 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 		}
 	}
 	if err := os.WriteFile(filepath.Join(cfg.Dir, "secret"), []byte(sec.ClusterSecret), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Dir, "metrics-token"), []byte(sec.MetricsToken+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	if err := c.checkPorts(); err != nil {
@@ -135,6 +142,7 @@ func (c *Cluster) configure(n *Node, join []string) {
 		"--bootstrap-expect", strconv.Itoa(c.cfg.Nodes),
 		"--fast",
 	}
+	n.args = append(n.args, c.tuningArgs()...)
 	if c.cfg.EC != "" {
 		n.args = append(n.args, "--ec", c.cfg.EC)
 	}
@@ -146,51 +154,8 @@ func (c *Cluster) configure(n *Node, join []string) {
 		"DATAMON_CLUSTER_SECRET=" + c.Secrets.ClusterSecret,
 		"DATAMON_ROOT_ACCESS_KEY=" + c.Secrets.AccessKey,
 		"DATAMON_ROOT_SECRET_KEY=" + c.Secrets.SecretKey,
+		"DATAMON_METRICS_TOKEN=" + c.Secrets.MetricsToken,
 	}, c.cfg.Env...)
-}
-
-// WaitReady waits until every running node is healthy and the metadata group
-// has a leader whose layout lists every node.
-func (c *Cluster) WaitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	start := time.Now()
-	var last error
-	for {
-		for _, n := range c.Nodes {
-			if err := n.startFailure(); err != nil {
-				return err
-			}
-		}
-		if last = c.ready(ctx); last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("localcluster: not ready after %s: %w", time.Since(start).Round(100*time.Millisecond), last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func (c *Cluster) ready(ctx context.Context) error {
-	hc := &http.Client{Timeout: 2 * time.Second}
-	for _, n := range c.Nodes {
-		if !n.Running() {
-			continue
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.APIURL()+"/healthz", nil)
-		resp, err := hc.Do(req)
-		if err != nil {
-			return fmt.Errorf("node %s: %w", n.ID, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("node %s: healthz %d", n.ID, resp.StatusCode)
-		}
-		n.ready.Store(true)
-	}
-	return c.metaReady(ctx)
 }
 
 // Kill sends SIGKILL to node i and waits for it to exit.

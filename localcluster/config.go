@@ -24,8 +24,12 @@ type Config struct {
 	Voters int
 	// ExtraArgs are appended to every node's command line.
 	ExtraArgs []string
-	// ReadyTimeout bounds Start's wait for a healthy cluster.
+	// ReadyTimeout is how long Start waits without progress (a node
+	// answering, learning the leader, applying the layout) before it gives
+	// up; every step of progress restarts it (wait.go).
 	ReadyTimeout time.Duration
+	// ReadyCeiling bounds the whole wait, progress or not (0: 10 minutes).
+	ReadyCeiling time.Duration
 	// Env is added to every node process's environment.
 	Env    []string
 	Logger *slog.Logger
@@ -54,6 +58,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = 60 * time.Second
+	}
+	if c.ReadyCeiling == 0 {
+		c.ReadyCeiling = 10 * time.Minute
+	}
+	if c.ReadyTimeout < 0 || c.ReadyCeiling < c.ReadyTimeout {
+		return fmt.Errorf("%w: ready timeout must be positive and at most the ready ceiling", ErrConfig)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

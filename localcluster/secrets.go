@@ -17,6 +17,9 @@ type Secrets struct {
 	ClusterSecret string `yaml:"cluster_secret"`
 	AccessKey     string `yaml:"access_key"`
 	SecretKey     string `yaml:"secret_key"`
+	// MetricsToken is the nodes' /metrics bearer token (also in
+	// DIR/metrics-token for Prometheus' credentials_file).
+	MetricsToken string `yaml:"metrics_token"`
 }
 
 func randHex(n int) string {
@@ -35,12 +38,19 @@ func loadOrCreateSecrets(dir string) (Secrets, error) {
 		if err := yaml.Unmarshal(b, &s); err != nil || s.ClusterSecret == "" || s.AccessKey == "" {
 			return Secrets{}, fmt.Errorf("localcluster: %s is not a valid cluster file: %v", path, err)
 		}
+		if s.MetricsToken == "" { // a cluster file from before metrics tokens
+			s.MetricsToken = randHex(16)
+			out, _ := yaml.Marshal(s)
+			if err := os.WriteFile(path, out, 0o600); err != nil {
+				return Secrets{}, fmt.Errorf("localcluster: write secrets: %w", err)
+			}
+		}
 		return s, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return Secrets{}, err
 	}
-	s := Secrets{ClusterSecret: randHex(32), AccessKey: "DM" + randHex(9), SecretKey: randHex(20)}
+	s := Secrets{ClusterSecret: randHex(32), AccessKey: "DM" + randHex(9), SecretKey: randHex(20), MetricsToken: randHex(16)}
 	out, _ := yaml.Marshal(s)
 	if err := os.WriteFile(path, out, 0o600); err != nil {
 		return Secrets{}, fmt.Errorf("localcluster: write secrets: %w", err)

@@ -45,7 +45,7 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 func (c clusterInfo) Metrics() map[string]float64 {
 	out := map[string]float64{}
 	ss := c.n.shards.Stats()
-	out["datamon_shard_count"] = float64(ss.Shards)
+	out["datamon_shards"] = float64(ss.Shards)
 	out["datamon_shard_bytes"] = float64(ss.Bytes)
 	out["datamon_shard_corrupt_detected_total"] = float64(ss.CorruptDetected)
 	out["datamon_shard_corrupt_sstables"] = float64(ss.CorruptFiles)
@@ -57,6 +57,11 @@ func (c clusterInfo) Metrics() map[string]float64 {
 	out["datamon_cas_corrupt_shards_total"] = float64(cs.CorruptShards)
 	out["datamon_cas_degraded_writes_total"] = float64(cs.DegradedWrites)
 	out["datamon_cas_pending_repairs"] = float64(cs.PendingRepairs)
+	es := c.n.meta.ElectionStats()
+	out["datamon_raft_term"] = float64(es.Term)
+	out["datamon_raft_elections_total"] = float64(es.Elections)
+	out["datamon_raft_leader_changes_total"] = float64(es.LeaderChanges)
+	out["datamon_raft_last_contact_seconds"] = es.LastContact.Seconds()
 	ds := c.n.guard.Stats()
 	out["datamon_disk_avail_bytes"] = float64(ds.AvailBytes)
 	out["datamon_disk_ballast_releases_total"] = float64(ds.Releases)

@@ -77,6 +77,18 @@ type Config struct {
 
 	// Fast shortens gossip and Raft timings (tests and local clusters).
 	Fast bool `yaml:"fast"`
+	// RaftHeartbeat, RaftElection and RaftLease replace the Raft timings
+	// (raft.Config HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout),
+	// also under Fast; 0 keeps the default (1 s, 1 s, 500 ms; Fast: 200,
+	// 200, 100 ms). The lease must not exceed the heartbeat timeout.
+	// `cluster local` derives them from measured loopback latencies.
+	RaftHeartbeat time.Duration `yaml:"raft_heartbeat"`
+	RaftElection  time.Duration `yaml:"raft_election"`
+	RaftLease     time.Duration `yaml:"raft_lease"`
+	// MetricsToken, when set, lets GET /metrics be scraped with
+	// "Authorization: Bearer <token>" instead of a signed request. It grants
+	// nothing else. At least 16 characters.
+	MetricsToken string `yaml:"metrics_token"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -122,6 +134,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Site == "" {
 		return fmt.Errorf("%w: site is required", ErrConfig)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return fmt.Errorf("%w: metrics token must be at least 16 characters (got %d)", ErrConfig, len(c.MetricsToken))
+	}
+	if c.RaftHeartbeat < 0 || c.RaftElection < 0 || c.RaftLease < 0 {
+		return fmt.Errorf("%w: raft timings must not be negative", ErrConfig)
 	}
 	if len(c.Secret) < 16 {
 		return fmt.Errorf("%w: cluster secret must be at least 16 bytes (got %d); set --secret-file or DATAMON_CLUSTER_SECRET", ErrConfig, len(c.Secret))

@@ -253,6 +253,24 @@ func (n *Node) startMeta() error {
 	mcfg.Policy = n.cfg.Policy
 	mcfg.Clock = n.clock
 	mcfg.Fast = n.cfg.Fast
+	if n.cfg.RaftHeartbeat > 0 || n.cfg.RaftElection > 0 || n.cfg.RaftLease > 0 {
+		mcfg.KeepTimings = true
+		hb := n.cfg.RaftHeartbeat
+		if hb == 0 {
+			hb = mcfg.HeartbeatTimeout
+		}
+		el, lease := n.cfg.RaftElection, n.cfg.RaftLease
+		if el == 0 {
+			el = hb
+		}
+		if lease == 0 {
+			lease = hb / 2
+		}
+		mcfg.HeartbeatTimeout, mcfg.ElectionTimeout, mcfg.LeaderLeaseTimeout = hb, el, min(lease, hb)
+		if n.cfg.Fast {
+			mcfg.CommitTimeout = 10 * time.Millisecond
+		}
+	}
 	mcfg.SnapshotThreshold, mcfg.TrailingLogs, mcfg.SnapshotInterval = n.cfg.TestRaftSnapshotThreshold, n.cfg.TestRaftSnapshotThreshold/2, time.Duration(min(n.cfg.TestRaftSnapshotThreshold, 1))*time.Second // 0: defaults
 	mcfg.Logger = n.log.With("component", "raftmeta")
 	if n.cfg.RootAccessKey != "" {
@@ -351,6 +369,7 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Logger = n.log.With("component", "api")
 	acfg.Stale = raftmeta.WithStale
 	acfg.Now = n.clock
+	acfg.MetricsToken = n.cfg.MetricsToken
 	acfg.Unavailable = func(err error) bool {
 		return errors.Is(err, raftmeta.ErrNoLeader) || errors.Is(err, raftmeta.ErrNotLeader) ||
 			errors.Is(err, raftmeta.ErrForward) || errors.Is(err, raftmeta.ErrClosed) ||

@@ -49,6 +49,9 @@ type Config struct {
 	// Fast replaces the raft timings and the reconcile interval with short
 	// ones (tests, local clusters); explicit timing fields are ignored then.
 	Fast bool
+	// KeepTimings keeps the Raft timing fields as given even with Fast
+	// (local clusters derive them from measured latencies).
+	KeepTimings bool
 
 	// ApplyTimeout bounds one raft.Apply when ctx has no deadline.
 	ApplyTimeout time.Duration
@@ -116,8 +119,10 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Fast {
-		c.HeartbeatTimeout, c.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
-		c.LeaderLeaseTimeout, c.CommitTimeout = 100*time.Millisecond, 10*time.Millisecond
+		if !c.KeepTimings {
+			c.HeartbeatTimeout, c.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+			c.LeaderLeaseTimeout, c.CommitTimeout = 100*time.Millisecond, 10*time.Millisecond
+		}
 		c.ReconcileInterval = 200 * time.Millisecond
 	}
 	setDur := func(p *time.Duration, v time.Duration) {

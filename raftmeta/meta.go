@@ -33,6 +33,11 @@ type Meta struct {
 	wg       sync.WaitGroup
 	obsCh    chan raft.Observation
 	observer *raft.Observer
+	// elections counts this node's candidate transitions (including
+	// pre-votes that did not move the term); leaderChanges counts the
+	// leader changes it observed (election.go).
+	elections, leaderChanges atomic.Uint64
+	lastLeader               atomic.Pointer[string]
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -85,8 +90,16 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), obsCh: make(chan raft.Observation, 16),
 	}
 	m.observer = raft.NewObserver(m.obsCh, false, func(o *raft.Observation) bool {
-		_, ok := o.Data.(raft.LeaderObservation)
-		return ok
+		switch d := o.Data.(type) {
+		case raft.LeaderObservation:
+			m.countLeader(string(d.LeaderID))
+			return true
+		case raft.RaftState:
+			if d == raft.Candidate {
+				m.elections.Add(1)
+			}
+		}
+		return false
 	})
 	r.RegisterObserver(m.observer)
 	m.wg.Add(2)

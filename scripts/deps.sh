@@ -16,6 +16,8 @@ declare -A pkgs=(
   [curl]=curl
   [nft]=nftables     # jepsen partitions
   [ip]=iproute2      # jepsen network namespaces
+  [promtool]=prometheus  # e2e: promtool check metrics on the /metrics scrape
+  [stress-ng]=stress-ng  # e2e: CPU contention while the Raft term must hold
 )
 for c in "${!pkgs[@]}"; do
   have_cmd "$c" || need+=("${pkgs[$c]}")

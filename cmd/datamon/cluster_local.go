@@ -61,7 +61,8 @@ same cluster with its data.`,
 	f.StringVar(&cfg.Dir, "dir", "./datamon-local", "directory for data, logs, secrets and client.yaml")
 	f.IntVar(&cfg.BasePort, "base-port", 17000, "node i uses base+10*i .. +4 (gossip, rpc, raft, api, s3); 0 picks free ports")
 	f.StringVar(&cfg.EC, "ec", "", "erasure policy K+M (default from cluster size)")
-	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", 90*time.Second, "how long to wait for the cluster to become ready")
+	f.DurationVar(&cfg.ReadyTimeout, "ready-timeout", 90*time.Second, "give up when the cluster makes no progress towards ready (nodes answering, leader known, layout applied) for this long")
+	f.DurationVar(&cfg.ReadyCeiling, "ready-ceiling", 10*time.Minute, "give up when the cluster is not ready after this long, progress or not")
 	return cmd
 }
 

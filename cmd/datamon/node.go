@@ -22,8 +22,8 @@ import (
 func newNodeCmd() *cobra.Command {
 	cfg := node.DefaultConfig()
 	var (
-		configFile, secretFile, ec, join, logLevel, logFormat string
-		clockOffset                                           time.Duration
+		configFile, secretFile, metricsTokenFile, ec, join, logLevel, logFormat string
+		clockOffset                                                             time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "node",
@@ -78,6 +78,16 @@ flags given on the command line win.`,
 				secret = strings.TrimSpace(string(b))
 			}
 			cfg.Secret = []byte(secret)
+			if tok := os.Getenv("DATAMON_METRICS_TOKEN"); tok != "" {
+				cfg.MetricsToken = tok
+			}
+			if metricsTokenFile != "" {
+				b, err := os.ReadFile(metricsTokenFile)
+				if err != nil {
+					return fmt.Errorf("metrics token file: %w", err)
+				}
+				cfg.MetricsToken = strings.TrimSpace(string(b))
+			}
 			cfg.RootAccessKey = os.Getenv("DATAMON_ROOT_ACCESS_KEY")
 			cfg.RootSecretKey = os.Getenv("DATAMON_ROOT_SECRET_KEY")
 			cfg.ClockOffset = clockOffset
@@ -112,6 +122,10 @@ flags given on the command line win.`,
 	f.Int64Var(&cfg.MemoryLimit, "memory-limit", 0, "Go soft memory limit of the node in bytes (0: 1 GiB, -1: none; GOMEMLIMIT wins)")
 	f.IntVar(&cfg.PooledBodyLimit, "pooled-body-limit", 0, "largest HTTP body buffer kept for reuse, bytes (0: 1 MiB)")
 	f.BoolVar(&cfg.Fast, "fast", false, "fast gossip and Raft timings (loopback clusters, tests)")
+	f.DurationVar(&cfg.RaftHeartbeat, "raft-heartbeat", 0, "Raft heartbeat timeout: a follower that hears nothing from the leader this long starts an election (0: 1s; --fast 200ms)")
+	f.DurationVar(&cfg.RaftElection, "raft-election", 0, "Raft election timeout of a candidate (0: the heartbeat timeout)")
+	f.DurationVar(&cfg.RaftLease, "raft-lease", 0, "Raft leader lease: a leader that reaches no quorum this long steps down; at most the heartbeat timeout (0: half the heartbeat timeout)")
+	f.StringVar(&metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that GET /metrics accepts instead of a signed request (or DATAMON_METRICS_TOKEN)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	f.DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")
