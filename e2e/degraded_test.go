@@ -63,7 +63,7 @@ func TestDegradedThreeNodes(t *testing.T) {
 	if r.Code == 0 {
 		t.Fatalf("upload with %s down under 2+1 succeeded", victim)
 	}
-	for _, want := range []string{"node " + victim + " is down", "start node " + victim} {
+	for _, want := range []string{"node " + victim + " is down", "Start node " + victim, "remove-node"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("upload error %q lacks %q", r.Stderr, want)
 		}

@@ -19,7 +19,7 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "datamon:", err)
+		fmt.Fprintln(os.Stderr, "datamon:", plainError(err))
 		os.Exit(exitCode(err))
 	}
 }
