@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 // TestDegradedThreeNodes: the degraded states of a 3-node 2+1 cluster, told
 // honestly (issue 24, item 4), on one cluster:
+//   - `cluster members` shows each node's Raft role;
 //   - draining one of the three nodes is refused (exit 3): the two left
 //     could hold the chunks' 3 shards on 2 nodes only, below k+1;
 //   - with a node down, once repair rebuilt its shards on the survivors,
@@ -25,6 +27,16 @@ func TestDegradedThreeNodes(t *testing.T) {
 	files := writeTree(t, src, 24, 20)
 	mustCLI(t, c, "bundle", "upload", "--repo", "data", "--path", src, "--message", "m")
 	waitHealthy(t, c, 30*time.Second)
+
+	var members []client.Member
+	if err := json.Unmarshal([]byte(mustCLI(t, c, "cluster", "members", "--output", "json")), &members); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.Raft != "voter" {
+			t.Fatalf("cluster members: %s has raft role %q; want voter (3 nodes, 3 voters): %+v", m.ID, m.Raft, members)
+		}
+	}
 
 	victim := c.Nodes[2].ID
 	r := cli(t, c, "cluster", "drain", victim)
