@@ -12,8 +12,7 @@ import (
 // Draining moves a node's shards to the nodes that keep taking shards (live,
 // capacity > 0). With fewer of those than k+1 (k when m = 0) a chunk's k+m
 // shards land on fewer than k+1 distinct nodes: every chunk would then be
-// below the k+1 placed shards a write needs, and one more node loss could
-// lose data. That is the risk remove-node refuses, so drain refuses it too.
+// below k+1 placed shards, and one more node loss could lose data. That is the risk remove-node refuses, so drain refuses it too.
 // Draining a node that is already drained, or one that is down (its shards
 // are rebuilt by repair either way), is allowed.
 func (c durableCluster) CheckDrain(ctx context.Context, id string) error {
@@ -54,7 +53,7 @@ func (c durableCluster) CheckDrain(ctx context.Context, id string) error {
 		why += fmt.Sprintf(" (%s down)", strings.Join(down, ", "))
 	}
 	return fmt.Errorf("%w: draining node %s would leave chunks below k+1 placed shards: %s, but %s needs %d distinct nodes "+
-		"for k+1 = %d shards, so one more node loss could lose data and writes would fail; "+
+		"for k+1 = %d shards, so one more node loss could lose data; "+
 		"add a node (or bring the down node back) first, or use --force to drain anyway",
 		model.ErrPrecondition, id, why, pol, need, need)
 }

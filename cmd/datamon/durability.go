@@ -76,8 +76,8 @@ func newClusterDurabilityCmds(a *app) []*cobra.Command {
 		Long: `Moves every shard off a node: it gets capacity 0 in a new layout version and
 the other nodes copy its shards before it deletes them. A drain that would leave
 chunks below k+1 placed shards (fewer than k+1 live nodes still taking shards,
-e.g. draining one of three nodes under 2+1) is refused with exit 3: writes would
-fail and one more node loss could lose data. Add a node first. --force drains
+e.g. draining one of three nodes under 2+1) is refused with exit 3: one more
+node loss could lose data. Add a node first. --force drains
 anyway.`,
 		Args: exactArgs(1, "NODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,7 +87,7 @@ anyway.`,
 			}
 			if force {
 				a.say("warning: --force skips the drain safety check; if fewer than k+1 live nodes keep taking shards, " +
-					"chunks stay degraded, writes fail and one more node loss can lose data")
+					"chunks sit on fewer than k+1 nodes and one more node loss can lose data")
 			}
 			if err := c.DrainNode(ctxOf(cmd), args[0], force); err != nil {
 				return explain(err, fmt.Sprintf("node %q", args[0]))
