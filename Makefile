@@ -5,7 +5,7 @@
 GO        ?= go
 BIN       := bin/datamon
 PKGS      := ./...
-NODES     ?= 3
+NODES     ?= 4
 SITES     ?= 3
 RUN_DIR   ?= ./datamon-local
 TEST_TIMEOUT ?= 18m

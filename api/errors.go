@@ -43,6 +43,7 @@ const (
 	CodeMethodNotAllowed = "MethodNotAllowed"
 	CodeUnavailable      = "Unavailable"
 	CodeNotServing       = "NotServing" // 503, not processed at all (ErrNotServing)
+	CodeNodesDown        = "NodesDown"  // 503, write refused: too few owners up (model.ErrNodesDown)
 	CodeInternal         = "Internal"
 )
 
@@ -78,6 +79,8 @@ func CodeFor(err error, unavailable func(error) bool) (string, int) {
 		return CodeTooLarge, fasthttp.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrMethod):
 		return CodeMethodNotAllowed, fasthttp.StatusMethodNotAllowed
+	case errors.Is(err, model.ErrNodesDown):
+		return CodeNodesDown, fasthttp.StatusServiceUnavailable
 	case errors.Is(err, ErrNotServing):
 		return CodeNotServing, fasthttp.StatusServiceUnavailable
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded),
@@ -98,7 +101,12 @@ func (s *Server) writeError(rc *fasthttp.RequestCtx, err error) {
 	if status == fasthttp.StatusUnauthorized {
 		rc.Response.Header.Set("WWW-Authenticate", "DATAMON-HMAC-SHA256")
 	}
-	b, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: code, Message: err.Error()}})
+	msg := err.Error()
+	var plain interface{ PlainMessage() string } // an error written for people: sent without wrapping
+	if errors.As(err, &plain) {
+		msg = plain.PlainMessage()
+	}
+	b, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
 	rc.Response.Header.SetContentType("application/json")
 	rc.SetStatusCode(status)
 	rc.SetBody(b)

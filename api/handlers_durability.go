@@ -81,28 +81,34 @@ func (s *Server) gc(ctx context.Context, r *request) error {
 }
 
 // nodeRequest checks the root key and decodes a DrainRequest naming a node.
-func (s *Server) nodeRequest(r *request) (Durability, string, error) {
+func (s *Server) nodeRequest(r *request) (Durability, DrainRequest, error) {
 	if err := r.requireRoot(); err != nil {
-		return nil, "", err
+		return nil, DrainRequest{}, err
 	}
 	d, err := s.durability()
 	if err != nil {
-		return nil, "", err
+		return nil, DrainRequest{}, err
 	}
 	var req DrainRequest
 	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
-		return nil, "", err
+		return nil, DrainRequest{}, err
 	}
 	if req.ID == "" {
-		return nil, "", fmt.Errorf("%w: node id is empty", model.ErrInvalid)
+		return nil, DrainRequest{}, fmt.Errorf("%w: node id is empty", model.ErrInvalid)
 	}
-	return d, req.ID, nil
+	return d, req, nil
 }
 
 func (s *Server) drainNode(ctx context.Context, r *request) error {
-	d, id, err := s.nodeRequest(r)
+	d, req, err := s.nodeRequest(r)
 	if err != nil {
 		return err
+	}
+	id := req.ID
+	if !req.Force {
+		if err := d.CheckDrain(ctx, id); err != nil {
+			return fmt.Errorf("api: drain %q: %w", id, err)
+		}
 	}
 	if err := d.DrainNode(ctx, id); err != nil {
 		return fmt.Errorf("api: drain %q: %w", id, err)
@@ -112,10 +118,11 @@ func (s *Server) drainNode(ctx context.Context, r *request) error {
 }
 
 func (s *Server) undrainNode(ctx context.Context, r *request) error {
-	d, id, err := s.nodeRequest(r)
+	d, req, err := s.nodeRequest(r)
 	if err != nil {
 		return err
 	}
+	id := req.ID
 	capacity, err := d.UndrainNode(ctx, id)
 	if err != nil {
 		return fmt.Errorf("api: undrain %q: %w", id, err)

@@ -85,6 +85,10 @@ type MemberInfo struct {
 	Capacity uint64 `json:"capacity"`
 	APIAddr  string `json:"api_addr,omitempty"`
 	S3Addr   string `json:"s3_addr,omitempty"`
+	// Raft is the member's role in the Raft group: "voter", "non-voter",
+	// or empty when it is not in the group (or the answering node could
+	// not read the configuration).
+	Raft string `json:"raft,omitempty"`
 }
 
 // MetaStatus is raftmeta's status as the API reports it.

@@ -26,6 +26,10 @@ type Durability interface {
 	// says why not (another node down, chunks degraded, a rebalance still
 	// running).
 	CheckRemoval(ctx context.Context, id string) error
+	// CheckDrain reports whether draining node id keeps every chunk at
+	// k+1 placed shards or more: nil, or an error wrapping
+	// model.ErrPrecondition that says why not.
+	CheckDrain(ctx context.Context, id string) error
 }
 
 // FsckRequest is the body of POST /v1/cluster/fsck.
@@ -45,6 +49,8 @@ type GCRequest struct {
 // DrainRequest is the body of POST /v1/cluster/drain.
 type DrainRequest struct {
 	ID string `json:"id"`
+	// Force skips the drain safety check (Durability.CheckDrain).
+	Force bool `json:"force,omitempty"`
 }
 
 // UndrainResponse answers POST /v1/cluster/undrain (body: DrainRequest).

@@ -77,6 +77,9 @@ func (s *Service) put(ctx context.Context, id chunk.ID, data []byte) error {
 	if p.M == 0 {
 		need = p.K
 	}
+	if err := s.checkOwnersAlive(p, owners, need); err != nil {
+		return err // fail fast: no shard sent, nothing to retry until a node returns
+	}
 	results := make(chan writeResult, total)
 	launched := 0
 	var dead []int

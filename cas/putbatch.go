@@ -109,6 +109,9 @@ func (s *Service) putBatch(ctx context.Context, bio BatchShardIO, ids []chunk.ID
 		if err != nil {
 			return fmt.Errorf("cas: put %s: place: %w", id, err)
 		}
+		if err := s.checkOwnersAlive(p, owners, need); err != nil {
+			return err // fail fast: nothing sent yet
+		}
 		shards, err := codec.Encode(id, data[i])
 		if err != nil {
 			return fmt.Errorf("cas: put %s: encode: %w", id, err)

@@ -152,6 +152,9 @@ func retryable(err error, idempotent bool) bool {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
+		if ae.Code == codeNodesDown {
+			return false // lasts until a node is back: fail fast
+		}
 		if idempotent {
 			return ae.Status >= 500
 		}

@@ -91,10 +91,14 @@ type FsckReport struct {
 	Chunks        int    `json:"chunks"`
 	Healthy       int    `json:"healthy"`
 	Misplaced     int    `json:"misplaced"`
-	Degraded      int    `json:"degraded"`
-	AtRisk        int    `json:"at_risk"` // of Degraded: fewer than K+1 shards
-	Lost          int    `json:"lost"`
-	LostChunks    []struct {
+	// Waiting: whole chunks (all k+m shards exist) some of whose shards sit
+	// on non-owners because their owners (WaitingFor) are down.
+	Waiting    int      `json:"waiting"`
+	WaitingFor []string `json:"waiting_for,omitempty"`
+	Degraded   int      `json:"degraded"`
+	AtRisk     int      `json:"at_risk"` // of Degraded: fewer than K+1 shards
+	Lost       int      `json:"lost"`
+	LostChunks []struct {
 		ID      string   `json:"id"`
 		Shards  int      `json:"shards"`
 		Bundles []string `json:"bundles"`
@@ -151,12 +155,20 @@ func (c *Client) GC(ctx context.Context, dryRun bool, grace string) (GCReport, e
 
 // Drain sets a node's capacity to 0 so its shards move elsewhere (root key).
 func (c *Client) Drain(ctx context.Context, id string) error {
+	return c.DrainNode(ctx, id, false)
+}
+
+// DrainNode is Drain; force skips the server's safety check (a drain that
+// would leave chunks below k+1 placed shards is refused with
+// model.ErrPrecondition otherwise).
+func (c *Client) DrainNode(ctx context.Context, id string, force bool) error {
 	if id == "" {
 		return fmt.Errorf("%w: node id is empty", model.ErrInvalid)
 	}
 	return c.sendJSON(ctx, fasthttp.MethodPost, "/v1/cluster/drain", true, struct {
-		ID string `json:"id"`
-	}{id}, nil)
+		ID    string `json:"id"`
+		Force bool   `json:"force,omitempty"`
+	}{id, force}, nil)
 }
 
 // Undrain gives a drained node back the capacity it advertises (root key)

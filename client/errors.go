@@ -40,6 +40,10 @@ func (e *APIError) Error() string {
 // codeNotServing is the API's code for a 503 refused before any processing.
 const codeNotServing = "NotServing"
 
+// codeNodesDown is the API's code for a write refused because too few of
+// its shard owners are up: not retried (it lasts until a node is back).
+const codeNodesDown = "NodesDown"
+
 // Unwrap maps the error code (or, failing that, the status) to a sentinel.
 func (e *APIError) Unwrap() error {
 	switch e.Code {
@@ -61,6 +65,8 @@ func (e *APIError) Unwrap() error {
 		return ErrTooLarge
 	case "Unavailable":
 		return ErrUnavailable
+	case codeNodesDown:
+		return model.ErrNodesDown
 	}
 	switch {
 	case e.Status == http.StatusNotFound:

@@ -14,6 +14,7 @@ type Member struct {
 	Capacity uint64 `json:"capacity"`
 	APIAddr  string `json:"api_addr,omitempty"`
 	S3Addr   string `json:"s3_addr,omitempty"`
+	Raft     string `json:"raft,omitempty"` // voter, non-voter, or empty (not in the Raft group)
 }
 
 // Status is a node's raft status (mirrors api.MetaStatus).

@@ -3,6 +3,7 @@ package durability
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -30,17 +31,23 @@ type LostChunk struct {
 
 // FsckReport classifies every chunk of every live bundle in scope.
 type FsckReport struct {
-	LayoutVersion uint64      `json:"layout_version"`
-	Policy        string      `json:"policy"`
-	Bundles       int         `json:"bundles"`
-	Chunks        int         `json:"chunks"`
-	Healthy       int         `json:"healthy"`   // all K+M shards at their owners
-	Misplaced     int         `json:"misplaced"` // all K+M shards exist, some not at their owners
-	Degraded      int         `json:"degraded"`  // at least K, fewer than K+M shards
-	AtRisk        int         `json:"at_risk"`   // of Degraded: fewer than K+1 shards (no loss tolerated)
-	Lost          int         `json:"lost"`      // fewer than K shards
-	LostChunks    []LostChunk `json:"lost_chunks,omitempty"`
-	Unreadable    []string    `json:"unreadable_bundles,omitempty"` // manifests that could not be read whole
+	LayoutVersion uint64 `json:"layout_version"`
+	Policy        string `json:"policy"`
+	Bundles       int    `json:"bundles"`
+	Chunks        int    `json:"chunks"`
+	Healthy       int    `json:"healthy"`   // all K+M shards at their owners
+	Misplaced     int    `json:"misplaced"` // all K+M shards exist, some not at reachable owners
+	// Waiting: all K+M shards exist (the chunk is whole), but the owners of
+	// some are down, so repair rebuilt those on other nodes; rebalancing
+	// moves them home when the owners return (or places them anew once the
+	// owners are removed). WaitingFor names the down owners.
+	Waiting    int         `json:"waiting"`
+	WaitingFor []string    `json:"waiting_for,omitempty"`
+	Degraded   int         `json:"degraded"` // at least K, fewer than K+M shards
+	AtRisk     int         `json:"at_risk"`  // of Degraded: fewer than K+1 shards (no loss tolerated)
+	Lost       int         `json:"lost"`     // fewer than K shards
+	LostChunks []LostChunk `json:"lost_chunks,omitempty"`
+	Unreadable []string    `json:"unreadable_bundles,omitempty"` // manifests that could not be read whole
 }
 
 // OK reports whether nothing is lost.
@@ -84,9 +91,10 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	for _, l := range ls[1:] {
 		older = append(older, newPlacers(l))
 	}
+	waitFor := map[layout.NodeID]bool{}
 	for start := 0; start < len(ids); start += s.cfg.BatchChunks {
 		batch := ids[start:min(start+s.cfg.BatchChunks, len(ids))]
-		inPlace, elsewhere := s.fsckBatch(ctx, pl, older, cur.Policy, batch, o.Verify)
+		inPlace, elsewhere, away := s.fsckBatch(ctx, pl, older, cur.Policy, batch, o.Verify)
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -96,6 +104,11 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 			switch n := inPlace[ci] + elsewhere[ci]; {
 			case inPlace[ci] == total:
 				rep.Healthy++
+			case n >= total && s.allDown(away[ci]):
+				rep.Waiting++
+				for _, d := range away[ci] {
+					waitFor[d] = true
+				}
 			case n >= total:
 				rep.Misplaced++
 			case n >= cur.Policy.K:
@@ -109,12 +122,28 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 			}
 		}
 	}
+	for n := range waitFor {
+		rep.WaitingFor = append(rep.WaitingFor, string(n))
+	}
+	sort.Strings(rep.WaitingFor)
 	return rep, nil
+}
+
+// allDown reports whether every node of owners is unreachable (and there is
+// at least one): the owners of a whole chunk's shards that are not in place.
+func (s *Service) allDown(owners []layout.NodeID) bool {
+	for _, n := range owners {
+		if n == s.self || s.topo.Alive(n) {
+			return false
+		}
+	}
+	return len(owners) > 0
 }
 
 // fsckBatch counts, per chunk, the shards present at their owners under the
 // current layout (inPlace) and the other indexes found anywhere else
 // (elsewhere): at an owner under an older layout version, or on any node.
+// away lists, per chunk, the current owners whose shard is not in place.
 //
 // Shards move while fsck runs (rebalance, drain, repair hand-offs), always
 // copy first, delete at the old home second. The presence queries are
@@ -122,8 +151,8 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 // older layouts' owners are asked before the current owners, and the current
 // owners are asked again after the sweep over all the other nodes. A shard
 // absent from its old home when asked had already reached its new one.
-func (s *Service) fsckBatch(ctx context.Context, cur *placers, older []*placers, pol layout.Policy, ids []chunk.ID, verify bool) (inPlace, elsewhere []int) {
-	inPlace, elsewhere = make([]int, len(ids)), make([]int, len(ids))
+func (s *Service) fsckBatch(ctx context.Context, cur *placers, older []*placers, pol layout.Policy, ids []chunk.ID, verify bool) (inPlace, elsewhere []int, away [][]layout.NodeID) {
+	inPlace, elsewhere, away = make([]int, len(ids)), make([]int, len(ids)), make([][]layout.NodeID, len(ids))
 	owners := make([][]layout.NodeID, len(ids))
 	state := make([][]presence, len(ids))
 	found := make([]map[int]bool, len(ids))
@@ -227,9 +256,11 @@ func (s *Service) fsckBatch(ctx context.Context, cur *placers, older []*placers,
 			if p == present {
 				inPlace[ci]++
 				delete(found[ci], i)
+			} else if !slices.Contains(away[ci], owners[ci][i]) {
+				away[ci] = append(away[ci], owners[ci][i])
 			}
 		}
 		elsewhere[ci] = len(found[ci])
 	}
-	return inPlace, elsewhere
+	return inPlace, elsewhere, away
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,7 +59,8 @@ func TestReadmeTour(t *testing.T) {
 	}
 	env := tourEnv(home)
 
-	ready := startTourCluster(t, work, env)
+	nodes, sites := makeRunTopology(t, string(readme))
+	ready := startTourCluster(t, work, env, nodes, sites)
 	if p, ok := matchInOrder(ready, doc.ReadyOut, true); !ok {
 		t.Errorf("README's make-run output no longer matches: line %q not printed\n--- printed:\n%s", p, ready)
 	}
@@ -91,6 +93,27 @@ func TestReadmeTour(t *testing.T) {
 	}
 }
 
+// makeRunTopology reads the node and site counts `make run` uses from the
+// README's "make run  # = bin/datamon cluster local --nodes N --sites M" line
+// and checks that the Makefile's defaults say the same.
+func makeRunTopology(t *testing.T, readme string) (nodes, sites string) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^make run\s+# = bin/datamon cluster local --nodes (\d+) --sites (\d+)`).FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("README does not say what `make run` runs (make run  # = bin/datamon cluster local --nodes N --sites M)")
+	}
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"NODES", m[1]}, {"SITES", m[2]}} {
+		if !regexp.MustCompile(`(?m)^` + kv[0] + `\s+\?=\s*` + kv[1] + `\s*$`).Match(mk) {
+			t.Fatalf("README says make run uses %s=%s, the Makefile does not", kv[0], kv[1])
+		}
+	}
+	return m[1], m[2]
+}
+
 // tourEnv is a clean environment: nothing of the caller's datamon or AWS
 // settings leaks into the tour, and HOME is private to the test.
 func tourEnv(home string) []string {
@@ -108,11 +131,12 @@ func tourEnv(home string) []string {
 // startTourCluster runs `bin/datamon cluster local` in work (as `make run`
 // does, on free ports) until it prints that it is ready, and stops it with
 // SIGINT (Ctrl-C) at cleanup. It returns what it printed.
-func startTourCluster(t *testing.T, work string, env []string) string {
+func startTourCluster(t *testing.T, work string, env []string, nodes, sites string) string {
 	t.Helper()
+	n, _ := strconv.Atoi(nodes)
 	for attempt := 0; ; attempt++ {
-		base := freeBasePort(t, 3)
-		cmd := exec.Command(filepath.Join(work, "bin", "datamon"), "cluster", "local", "--nodes", "3", "--sites", "3",
+		base := freeBasePort(t, n)
+		cmd := exec.Command(filepath.Join(work, "bin", "datamon"), "cluster", "local", "--nodes", nodes, "--sites", sites,
 			"--dir", "./datamon-local", "--base-port", strconv.Itoa(base), "--ready-timeout", "4m")
 		cmd.Dir, cmd.Env, cmd.SysProcAttr = work, env, dieWithTest()
 		stdout, err := cmd.StdoutPipe()

@@ -18,4 +18,7 @@ var (
 	ErrPermission = errors.New("permission denied")
 	// ErrUnauthenticated: no or bad credentials.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrNodesDown: a write was refused because too few of the nodes that
+	// must store it are up; retrying helps only once a node is back.
+	ErrNodesDown = errors.New("nodes down")
 )

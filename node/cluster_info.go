@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"time"
 
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/s3backend"
@@ -16,10 +17,22 @@ type clusterInfo struct {
 
 func (c clusterInfo) Members() []api.MemberInfo {
 	var out []api.MemberInfo
+	raftRole := map[string]string{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if st, err := c.n.meta.Status(ctx); err == nil {
+		for _, id := range st.Voters {
+			raftRole[id] = "voter"
+		}
+		for _, id := range st.NonVoters {
+			raftRole[id] = "non-voter"
+		}
+	}
+	cancel()
 	for _, mb := range c.n.members.Members() {
 		out = append(out, api.MemberInfo{
 			ID: mb.Meta.ID, Site: mb.Meta.Site, Addr: mb.Addr, State: mb.State.String(),
 			Capacity: mb.Meta.Capacity, APIAddr: mb.Meta.APIAddr, S3Addr: mb.Meta.S3Addr,
+			Raft: raftRole[mb.Meta.ID],
 		})
 	}
 	return out

@@ -50,6 +50,11 @@ func (m *Meta) tryBootstrap() bool {
 	if set == nil {
 		return false
 	}
+	// Every server waits for the same BootstrapExpect servers (so no two
+	// can bootstrap different groups), but only the first voterCount of
+	// them vote: an odd number, at most the voter target. The others wait
+	// and are added by the leader (as non-voters, promoted as needed).
+	set = set[:m.voterCount(len(set))]
 	var conf raft.Configuration
 	self := false
 	for _, s := range set {
@@ -71,6 +76,18 @@ func (m *Meta) tryBootstrap() bool {
 		m.log.Warn("raftmeta: bootstrap failed", "err", err)
 		return false
 	}
+}
+
+// voterCount is the odd voter count for n servers: the voter target (3, or
+// 5 when configured and n >= 5) or, with fewer servers, n rounded down to
+// an odd number (an even count tolerates no more failures than the odd one
+// below it and needs a larger quorum).
+func (m *Meta) voterCount(n int) int {
+	v := min(n, m.targetVoters(n))
+	if v > 0 && v%2 == 0 {
+		v--
+	}
+	return v
 }
 
 // bootstrapSet returns the first n alive servers (with a raft address) by

@@ -169,7 +169,6 @@ func (m *Meta) reconcileVoters(ctx context.Context, all, alive []Server) error {
 			known++
 		}
 	}
-	target := m.targetVoters(known)
 	// Candidates for voting: alive servers that are not voters.
 	var cands []Server
 	for _, s := range alive {
@@ -177,7 +176,16 @@ func (m *Meta) reconcileVoters(ctx context.Context, all, alive []Server) error {
 			cands = append(cands, s)
 		}
 	}
+	// The voter count stays odd: the target, or what voters and candidates
+	// can reach, rounded down to odd.
+	target := m.voterCount(min(m.targetVoters(known), voters+len(cands)))
 	timeout := timeoutFor(ctx, m.cfg.ApplyTimeout)
+	if voters > target {
+		if err := m.demoteVoters(ctx, voters-target, inConf, perSite, site, alive); err != nil {
+			return err
+		}
+		voters = target
+	}
 	for voters < target && len(cands) > 0 {
 		i := pickBySite(cands, perSite)
 		c := cands[i]
@@ -204,6 +212,49 @@ func (m *Meta) reconcileVoters(ctx context.Context, all, alive []Server) error {
 }
 
 func inSet(m map[string]raft.ServerSuffrage, id string) bool { _, ok := m[id]; return ok }
+
+// demoteVoters turns n voters into non-voters (never the leader): voters
+// that are not alive first, then voters of the sites with the most voters
+// (ties: highest ID, so the bootstrap's first IDs keep their votes).
+func (m *Meta) demoteVoters(ctx context.Context, n int, inConf map[string]raft.ServerSuffrage,
+	perSite map[string]int, site map[string]string, alive []Server) error {
+	up := map[string]bool{}
+	for _, s := range alive {
+		up[s.ID] = true
+	}
+	_, leaderID := m.raft.LeaderWithID()
+	timeout := timeoutFor(ctx, m.cfg.ApplyTimeout)
+	for ; n > 0; n-- {
+		var victim string
+		better := func(id string) bool {
+			if victim == "" {
+				return true
+			}
+			if up[id] != up[victim] {
+				return !up[id]
+			}
+			if a, b := perSite[site[id]], perSite[site[victim]]; a != b {
+				return a > b
+			}
+			return id > victim
+		}
+		for id, sf := range inConf {
+			if sf == raft.Voter && id != string(leaderID) && better(id) {
+				victim = id
+			}
+		}
+		if victim == "" {
+			return nil
+		}
+		if err := waitFuture(ctx, m.raft.DemoteVoter(raft.ServerID(victim), 0, timeout)); err != nil {
+			return err
+		}
+		m.log.Info("raftmeta: demoted voter to keep the voter count odd", "id", victim, "site", site[victim])
+		inConf[victim] = raft.Nonvoter
+		perSite[site[victim]]--
+	}
+	return nil
+}
 
 // spreadVoters promotes a non-voter from a site without voters and demotes
 // a voter (never the leader) of the most crowded site, at most once per call.

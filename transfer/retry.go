@@ -15,7 +15,7 @@ func permanent(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrInvalid) ||
 		errors.Is(err, model.ErrPermission) || errors.Is(err, model.ErrUnauthenticated) ||
-		errors.Is(err, model.ErrPrecondition)
+		errors.Is(err, model.ErrPrecondition) || errors.Is(err, model.ErrNodesDown)
 }
 
 // retrying wraps a Store with bounded exponential backoff on transient errors

@@ -17,7 +17,9 @@ import (
 
 const (
 	fmtFsck = "layout: {{.LayoutVersion}} ({{.Policy}})\nbundles: {{.Bundles}}\nchunks: {{.Chunks}}\n" +
-		"healthy: {{.Healthy}}\ndegraded: {{.Degraded}} (at risk, < k+1 shards: {{.AtRisk}})\nmisplaced: {{.Misplaced}}\nlost: {{.Lost}}" +
+		"healthy: {{.Healthy}}\n" +
+		"{{if .Waiting}}whole, on non-owners, waiting for {{if gt (len .WaitingFor) 1}}nodes{{else}}node{{end}} {{join .WaitingFor}} (down): {{.Waiting}}\n{{end}}" +
+		"degraded: {{.Degraded}} (at risk, < k+1 shards: {{.AtRisk}})\nmisplaced: {{.Misplaced}}\nlost: {{.Lost}}" +
 		"{{range .LostChunks}}\nlost chunk {{.ID}} ({{.Shards}} shards) in {{join .Bundles}}{{end}}" +
 		"{{range .Unreadable}}\nunreadable: {{.}}{{end}}"
 	fmtGC = "{{if .DryRun}}reclaimable{{else}}reclaimed{{end}}: {{.Chunks}} chunks, {{.Shards}} shards, {{.Bytes}} bytes" +
@@ -67,22 +69,35 @@ func newClusterDurabilityCmds(a *app) []*cobra.Command {
 	fsck.Flags().BoolVar(&verify, "verify", false, "read and checksum every shard instead of trusting the indexes")
 	addFormatFlag(fsck, fmtFsck)
 
+	var force bool
 	drain := &cobra.Command{
 		Use:   "drain NODE",
 		Short: "move every shard off a node (capacity 0 in a new layout version; root key)",
-		Args:  exactArgs(1, "NODE"),
+		Long: `Moves every shard off a node: it gets capacity 0 in a new layout version and
+the other nodes copy its shards before it deletes them. A drain that would leave
+chunks below k+1 placed shards (fewer than k+1 live nodes still taking shards,
+e.g. draining one of three nodes under 2+1) is refused with exit 3: one more
+node loss could lose data. Add a node first. --force drains
+anyway.`,
+		Args: exactArgs(1, "NODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, _, err := a.client(cmd)
 			if err != nil {
 				return err
 			}
-			if err := c.Drain(ctxOf(cmd), args[0]); err != nil {
+			if force {
+				a.say("warning: --force skips the drain safety check; if fewer than k+1 live nodes keep taking shards, " +
+					"chunks sit on fewer than k+1 nodes and one more node loss can lose data")
+			}
+			if err := c.DrainNode(ctxOf(cmd), args[0], force); err != nil {
 				return explain(err, fmt.Sprintf("node %q", args[0]))
 			}
 			a.say("draining node %q; `datamon cluster durability` shows progress", args[0])
 			return nil
 		},
 	}
+
+	drain.Flags().BoolVar(&force, "force", false, "drain even if chunks would be left below k+1 placed shards")
 
 	undrain := &cobra.Command{
 		Use:   "undrain NODE",

@@ -33,7 +33,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "datamon:", msg)
 			os.Exit(exitInterrupted)
 		}
-		fmt.Fprintln(os.Stderr, "datamon:", err)
+		fmt.Fprintln(os.Stderr, "datamon:", plainError(err))
 		os.Exit(exitCode(err))
 	}
 }

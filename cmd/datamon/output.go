@@ -20,7 +20,7 @@ const (
 	fmtMove      = "{{.To}} , {{.Timestamp}} , {{.Contributor.Name}}"
 	fmtBundle    = "{{.ID}} , {{.Timestamp}} , {{.Message}}"
 	fmtContext   = "{{.Name}} , {{.Description}} , {{.Timestamp}}"
-	fmtMember    = "{{.ID}} , {{.Site}} , {{.State}} , {{.Addr}} , {{.APIAddr}} , {{.Capacity}}"
+	fmtMember    = "{{.ID}} , {{.Site}} , {{.State}} , {{.Addr}} , {{.APIAddr}} , {{.Capacity}} , {{if .Raft}}{{.Raft}}{{else}}-{{end}}"
 	fmtStatus    = "node: {{.NodeID}}\nstate: {{.State}}\nleader: {{.LeaderID}} ({{.LeaderAddr}})\nterm: {{.Term}}\n" +
 		"commit_index: {{.CommitIndex}}\napplied_index: {{.AppliedIndex}}\nvoters: {{join .Voters}}\n" +
 		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}"
