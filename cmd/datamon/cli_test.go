@@ -105,9 +105,15 @@ func TestLabelContextClusterCommands(t *testing.T) {
 	if _, _, code := e.run(t, "", "context", "get", "--context", "nope"); code != exitNotFound {
 		t.Fatalf("context get missing: %d", code)
 	}
+	// A table with a header and human units; --format keeps the raw values.
 	out, _, _ = e.run(t, "", "cluster", "members")
-	if out != "n1 , s1 , alive , 127.0.0.1:7946 , 127.0.0.1:7001 , 100 , -\n" { // last: raft role (- : unknown)
+	if out != "NODE  SITE  STATE  GOSSIP          API             CAPACITY  RAFT\n"+
+		"n1    s1    alive  127.0.0.1:7946  127.0.0.1:7001  100 B     -\n" { // last: raft role (- : unknown)
 		t.Fatalf("members: %q", out)
+	}
+	out, _, _ = e.run(t, "", "cluster", "members", "--format", fmtMember)
+	if out != "n1 , s1 , alive , 127.0.0.1:7946 , 127.0.0.1:7001 , 100 , -\n" {
+		t.Fatalf("members --format: %q", out)
 	}
 	out, _, _ = e.run(t, "", "cluster", "status")
 	if !strings.Contains(out, "state: Leader\n") || !strings.Contains(out, "voters: n1\n") {

@@ -36,7 +36,7 @@ func (a *app) addClusterCmds(cluster *cobra.Command) {
 			if err != nil {
 				return err
 			}
-			return a.print(cmd, ms)
+			return a.printTable(cmd, ms, memberHeader, memberRow)
 		},
 	}
 	addFormatFlag(members, fmtMember)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"text/tabwriter"
 	"text/template"
 
 	"github.com/mattn/go-isatty"
@@ -21,6 +22,9 @@ const (
 	fmtBundle    = "{{.ID}} , {{.Timestamp}} , {{.Message}}"
 	fmtContext   = "{{.Name}} , {{.Description}} , {{.Timestamp}}"
 	fmtMember    = "{{.ID}} , {{.Site}} , {{.State}} , {{.Addr}} , {{.APIAddr}} , {{.Capacity}} , {{if .Raft}}{{.Raft}}{{else}}-{{end}}"
+	// cluster members as a table (text output without --format).
+	memberHeader = "NODE\tSITE\tSTATE\tGOSSIP\tAPI\tCAPACITY\tRAFT"
+	memberRow    = "{{.ID}}\t{{.Site}}\t{{.State}}\t{{.Addr}}\t{{.APIAddr}}\t{{bytes .Capacity}}\t{{if .Raft}}{{.Raft}}{{else}}-{{end}}"
 	fmtStatus    = "node: {{.NodeID}}\nstate: {{.State}}\nleader: {{.LeaderID}} ({{.LeaderAddr}})\nterm: {{.Term}}\n" +
 		"commit_index: {{.CommitIndex}}\napplied_index: {{.AppliedIndex}}\nvoters: {{join .Voters}}\n" +
 		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}"
@@ -49,7 +53,7 @@ func render(w io.Writer, output, format string, v any) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	t, err := template.New("format").Funcs(template.FuncMap{"join": joinStrings}).Parse(format)
+	t, err := template.New("format").Funcs(templateFuncs).Parse(format)
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
@@ -63,6 +67,28 @@ func render(w io.Writer, output, format string, v any) error {
 		}
 	}
 	return nil
+}
+
+// templateFuncs are the functions --format templates may use: join (a
+// list with commas) and bytes (a size in human units, e.g. 252 GiB).
+var templateFuncs = template.FuncMap{
+	"join":  joinStrings,
+	"bytes": func(n any) string { return humanBytes(reflect.ValueOf(n).Convert(reflect.TypeOf(int64(0))).Int()) },
+}
+
+// printTable prints v (a slice) as an aligned table under header when the
+// command's --format was not given and the output is text; otherwise as
+// print does. row is the template of one row, with tabs between cells.
+func (a *app) printTable(cmd *cobra.Command, v any, header, row string) error {
+	if a.output == "json" || cmd.Flags().Changed("format") {
+		return a.print(cmd, v)
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	if err := render(tw, "text", row, v); err != nil {
+		return err
+	}
+	return tw.Flush()
 }
 
 func execLine(w io.Writer, t *template.Template, v any) error {
