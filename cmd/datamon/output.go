@@ -23,7 +23,7 @@ const (
 	fmtMember    = "{{.ID}} , {{.Site}} , {{.State}} , {{.Addr}} , {{.APIAddr}} , {{.Capacity}}"
 	fmtStatus    = "node: {{.NodeID}}\nstate: {{.State}}\nleader: {{.LeaderID}} ({{.LeaderAddr}})\nterm: {{.Term}}\n" +
 		"commit_index: {{.CommitIndex}}\napplied_index: {{.AppliedIndex}}\nvoters: {{join .Voters}}\n" +
-		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}"
+		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}\nshard_writes: {{.ShardWrites}}"
 	fmtVersion = "datamon {{.Version}} ({{.Commit}}, {{.GoVersion}})"
 )
 
