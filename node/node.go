@@ -122,9 +122,17 @@ func (n *Node) openStores() error {
 	if err != nil {
 		return err
 	}
-	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: fs, Logger: n.log.With("component", "shard")})
+	shardFS, faults := fs, (*faultRules)(nil)
+	if n.cfg.TestFaultFile != "" {
+		faults = &faultRules{path: n.cfg.TestFaultFile, log: n.log.With("component", "faultfs")}
+		shardFS = faultFS{FS: fs, rules: faults}
+	}
+	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: shardFS, Logger: n.log.With("component", "shard")})
 	if err != nil {
 		return fmt.Errorf("node: open shard store: %w", err)
+	}
+	if faults != nil {
+		faults.armed.Store(true)
 	}
 	n.shards = st
 	n.onClose(st.Close)
