@@ -29,6 +29,10 @@ type Config struct {
 	// Unavailable reports errors that mean "try another node / later" (no
 	// leader, shutting down); they map to 503. Context deadline errors always do.
 	Unavailable func(error) bool
+	// RetryAfter is sent as Retry-After (whole seconds, at least 1) with
+	// every 503 answer (Unavailable, NotServing): clients back off at least
+	// that long. Default 1 s.
+	RetryAfter time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 	// Version is exported on /metrics as datamon_build_info{version="..."}.
@@ -46,6 +50,7 @@ func DefaultConfig() Config {
 		MaxJSONBody:    1 << 20,
 		ClockSkew:      apiauth.DefaultSkew,
 		RequestTimeout: 60 * time.Second,
+		RetryAfter:     time.Second,
 		Now:            time.Now,
 		Version:        "dev",
 	}
@@ -58,6 +63,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClockSkew <= 0 || c.RequestTimeout <= 0 {
 		return fmt.Errorf("%w: clock skew and request timeout must be positive", ErrConfig)
+	}
+	if c.RetryAfter < 0 {
+		return fmt.Errorf("%w: negative RetryAfter %v", ErrConfig, c.RetryAfter)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/model"
@@ -91,12 +93,25 @@ func CodeFor(err error, unavailable func(error) bool) (string, int) {
 	}
 }
 
+// HeaderRetryAfter is sent with every 503: not enough of the cluster is up
+// right now (no leader, too few shard owners alive, node not serving yet);
+// the same request may succeed after that many seconds.
+const HeaderRetryAfter = "Retry-After"
+
+// RetryAfterSeconds is d in whole seconds, rounded up, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
+}
+
 // writeError writes the error envelope. Internal errors are logged and their
 // message is not exposed beyond its text.
 func (s *Server) writeError(rc *fasthttp.RequestCtx, err error) {
 	code, status := CodeFor(err, s.cfg.Unavailable)
 	if status >= 500 {
 		s.log.Warn("request failed", "method", string(rc.Method()), "path", string(rc.Path()), "err", err)
+	}
+	if status == fasthttp.StatusServiceUnavailable {
+		rc.Response.Header.Set(HeaderRetryAfter, RetryAfterSeconds(s.cfg.RetryAfter))
 	}
 	if status == fasthttp.StatusUnauthorized {
 		rc.Response.Header.Set("WWW-Authenticate", "DATAMON-HMAC-SHA256")

@@ -106,4 +106,7 @@ type MetaStatus struct {
 	// StateHash is a hash of this node's applied metadata state: equal on
 	// every node once they have applied the same log (convergence checks).
 	StateHash string `json:"state_hash,omitempty"`
+	// ShardWrites is this node's shard-write state: "accepted", or
+	// "refused: low disk space (…)" while its disk is (nearly) full.
+	ShardWrites string `json:"shard_writes,omitempty"`
 }

@@ -115,7 +115,7 @@ func (c *Client) do(ctx context.Context, cl call) (int, []byte, error) {
 	var lastErr error
 	for attempt := 0; attempt <= c.cfg.Retries; attempt++ {
 		if attempt > 0 {
-			if err := c.sleep(ctx, attempt); err != nil {
+			if err := c.sleep(ctx, attempt, lastErr); err != nil {
 				return 0, nil, fmt.Errorf("%w: %s %s: %w (last error: %w)", ErrUnavailable, cl.method, cl.path, err, lastErr)
 			}
 		}
@@ -172,12 +172,19 @@ func retryable(err error, idempotent bool) bool {
 	return idempotent
 }
 
-func (c *Client) sleep(ctx context.Context, attempt int) error {
+// sleep waits before attempt: exponential backoff from Config.Backoff to
+// Config.MaxBackoff, or longer when the last answer carried a Retry-After
+// (a degraded cluster says how long it expects to need).
+func (c *Client) sleep(ctx context.Context, attempt int, lastErr error) error {
 	d := c.cfg.Backoff
 	for i := 1; i < attempt && d < c.cfg.MaxBackoff; i++ {
 		d *= 2
 	}
 	d = min(d, c.cfg.MaxBackoff)
+	var ae *APIError
+	if errors.As(lastErr, &ae) && ae.RetryAfter > d {
+		d = ae.RetryAfter
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/datamon-io/datamon/model"
 )
@@ -28,6 +31,10 @@ type APIError struct {
 	Code     string
 	Message  string
 	Endpoint string
+	// RetryAfter is the server's Retry-After (503: not enough of the
+	// cluster is up right now); 0 when absent. The client waits at least
+	// this long before its next attempt (capped by maxRetryAfter).
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -106,4 +113,27 @@ func decodeError(endpoint string, status int, body []byte) *APIError {
 		e.Message = fmt.Sprintf("%s: HTTP %d", endpoint, status)
 	}
 	return e
+}
+
+// maxRetryAfter caps a server's Retry-After: a wrong or hostile value must
+// not stall the client for long (the call's context bounds it too).
+const maxRetryAfter = 30 * time.Second
+
+// parseRetryAfter reads a Retry-After value in delay-seconds (the form the
+// API sends) or as an HTTP date; 0 when absent or unparsable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), maxRetryAfter)
+	}
+	return 0
 }

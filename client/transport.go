@@ -56,7 +56,9 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 	status := resp.StatusCode()
 	body := append([]byte(nil), resp.Body()...)
 	if status < 200 || status > 299 {
-		return status, nil, decodeError(ep.base, status, body)
+		ae := decodeError(ep.base, status, body)
+		ae.RetryAfter = parseRetryAfter(string(resp.Header.Peek(fasthttp.HeaderRetryAfter)), time.Now())
+		return status, nil, ae
 	}
 	return status, body, nil
 }

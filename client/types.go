@@ -30,6 +30,8 @@ type Status struct {
 	NonVoters     []string `json:"nonvoters"`
 	LayoutVersion uint64   `json:"layout_version"`
 	StateHash     string   `json:"state_hash,omitempty"`
+	// ShardWrites: "accepted", or "refused: low disk space (…)".
+	ShardWrites string `json:"shard_writes,omitempty"`
 }
 
 // LabelOptions are the compare-and-set conditions of SetLabel.

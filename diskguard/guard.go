@@ -70,8 +70,10 @@ type Guard struct {
 	low     atomic.Bool // Admit refuses
 	avail   atomic.Uint64
 	release atomic.Uint64 // ballast releases so far
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// transitions counts changes of low (refusing ↔ accepting shard writes).
+	transitions atomic.Uint64
+	cancel      context.CancelFunc
+	done        chan struct{}
 }
 
 // Open creates the ballast (when the space is there) and starts the
@@ -156,7 +158,7 @@ func (g *Guard) create() error {
 func (g *Guard) Release(why string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.low.Store(true)
+	g.setLow(true, "ENOSPC at "+why)
 	if !g.present {
 		return false
 	}
@@ -166,7 +168,7 @@ func (g *Guard) Release(why string) bool {
 	}
 	g.present = false
 	g.release.Add(1)
-	g.cfg.Logger.Error("disk full: ballast released; refusing shard writes until space is freed",
+	g.cfg.Logger.Error("disk full: ballast released",
 		"dir", g.cfg.Dir, "ballast_bytes", g.size, "at", why)
 	return true
 }
@@ -192,6 +194,17 @@ type Stats struct {
 	BallastBytes int64  `json:"ballast_bytes"`
 	Ballast      bool   `json:"ballast_present"`
 	Releases     uint64 `json:"ballast_releases"`
+	// Transitions counts changes between refusing and accepting shard writes.
+	Transitions uint64 `json:"low_transitions"`
+}
+
+// ShardWrites describes the shard-write state for status output:
+// "accepted", or "refused: low disk space (N bytes free in DIR)".
+func (g *Guard) ShardWrites() string {
+	if !g.low.Load() {
+		return "accepted"
+	}
+	return fmt.Sprintf("refused: low disk space (%d bytes free in %s)", g.avail.Load(), g.cfg.Dir)
 }
 
 // Stats returns the current state.
@@ -200,7 +213,7 @@ func (g *Guard) Stats() Stats {
 	present := g.present
 	g.mu.Unlock()
 	return Stats{Low: g.low.Load(), AvailBytes: g.avail.Load(), BallastBytes: g.size,
-		Ballast: present, Releases: g.release.Load()}
+		Ballast: present, Releases: g.release.Load(), Transitions: g.transitions.Load()}
 }
 
 func (g *Guard) loop(ctx context.Context) {
@@ -232,14 +245,38 @@ func (g *Guard) check() {
 		if err := g.create(); err != nil {
 			g.cfg.Logger.Warn("ballast not restored", "err", err)
 		} else {
-			g.cfg.Logger.Info("disk space back: ballast restored, shard writes resume", "dir", g.cfg.Dir)
+			g.cfg.Logger.Info("disk space back: ballast restored", "dir", g.cfg.Dir)
 			if du, err = g.fs.GetDiskUsage(g.cfg.Dir); err == nil {
 				g.avail.Store(du.AvailBytes)
 			}
 		}
 	}
 	low := (g.size > 0 && !g.present) || g.avail.Load() < floor/2
-	g.low.Store(low)
+	why := "free space back"
+	if low {
+		why = "free space below the floor"
+		if g.size > 0 && !g.present {
+			why = "ballast released"
+		}
+	}
+	g.setLow(low, why)
+}
+
+// setLow records the low-space state; each transition is logged (an
+// operator must see when the node starts refusing shard writes and when it
+// takes them again) and counted. Callers hold g.mu.
+func (g *Guard) setLow(low bool, why string) {
+	if g.low.Swap(low) == low {
+		return
+	}
+	g.transitions.Add(1)
+	if low {
+		g.cfg.Logger.Error("disk low: refusing shard writes (client writes, repairs) until space is freed",
+			"dir", g.cfg.Dir, "avail_bytes", g.avail.Load(), "ballast_bytes", g.size, "reason", why)
+		return
+	}
+	g.cfg.Logger.Info("disk space back: accepting shard writes again",
+		"dir", g.cfg.Dir, "avail_bytes", g.avail.Load(), "ballast_bytes", g.size, "reason", why)
 }
 
 // Check runs one free-space check now (tests, and callers that just freed space).

@@ -31,6 +31,14 @@ type Config struct {
 	StreamRequestBody bool
 	// ReadTimeout / WriteTimeout / IdleTimeout for connections (0: none).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Unavailable reports whether a backend error means "not enough of the
+	// cluster is up right now" (answered 503 ServiceUnavailable with
+	// Retry-After, which SDKs retry) rather than a bug (500). nil: only
+	// ErrUnavailable, ErrNotServing and ErrSlowDown are 503.
+	Unavailable func(error) bool
+	// RetryAfter is the Retry-After of every 503 answer (whole seconds,
+	// at least 1; default 1 s).
+	RetryAfter time.Duration
 }
 
 // DefaultConfig returns the defaults.
@@ -43,6 +51,7 @@ func DefaultConfig() Config {
 		Clock:             time.Now,
 		StreamRequestBody: true,
 		IdleTimeout:       2 * time.Minute,
+		RetryAfter:        time.Second,
 	}
 }
 
@@ -60,6 +69,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: MaxObjectSize %d", ErrInvalidConfig, c.MaxObjectSize)
 	case c.MaxClockSkew <= 0:
 		return fmt.Errorf("%w: MaxClockSkew %v", ErrInvalidConfig, c.MaxClockSkew)
+	case c.RetryAfter < 0:
+		return fmt.Errorf("%w: RetryAfter %v", ErrInvalidConfig, c.RetryAfter)
 	case !c.StreamRequestBody:
 		return fmt.Errorf("%w: StreamRequestBody must be true", ErrInvalidConfig)
 	}
@@ -75,6 +86,9 @@ func (c *Config) fill() {
 	d := DefaultConfig()
 	if c.Clock == nil {
 		c.Clock = d.Clock
+	}
+	if c.RetryAfter == 0 {
+		c.RetryAfter = d.RetryAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

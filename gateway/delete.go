@@ -114,7 +114,7 @@ func (r *req) deleteObjects() error {
 			}
 			continue
 		}
-		ae := toAPIError(err)
+		ae := classify(err, r.s.cfg.Unavailable)
 		out.Errors = append(out.Errors, deleteError{Key: k, Code: ae.Code, Message: ae.Message})
 	}
 	return r.writeXML(out)

@@ -26,4 +26,9 @@ var (
 	// it (no applied cluster metadata); 503 ServiceUnavailable, send it to
 	// another node.
 	ErrNotServing = errors.New("gateway: node not serving") // 503 ServiceUnavailable
+	// ErrUnavailable: not enough of the cluster is up right now (too few
+	// shard owners alive, no leader, no quorum); 503 ServiceUnavailable
+	// with Retry-After: the same request may succeed shortly. A Backend
+	// wraps it, or Config.Unavailable recognises the backend's own errors.
+	ErrUnavailable = errors.New("gateway: service unavailable") // 503 ServiceUnavailable
 )

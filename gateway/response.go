@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -10,7 +11,7 @@ const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 // writeErr answers err as S3 XML (HEAD: status only).
 func (r *req) writeErr(err error) {
-	ae := toAPIError(err)
+	ae := classify(err, r.s.cfg.Unavailable)
 	lvl := r.s.log.Debug
 	if ae.Status >= 500 && ae.Code != "NotImplemented" {
 		lvl = r.s.log.Warn
@@ -20,6 +21,9 @@ func (r *req) writeErr(err error) {
 	resp := &r.c.Response
 	resp.ResetBody()
 	resp.SetStatusCode(ae.Status)
+	if ae.Status == http.StatusServiceUnavailable {
+		resp.Header.Set("Retry-After", retryAfter(r.s.cfg.RetryAfter))
+	}
 	if r.c.IsHead() {
 		resp.SkipBody = true
 		return
@@ -34,6 +38,11 @@ func (r *req) writeErr(err error) {
 	out, _ := xml.Marshal(body)
 	resp.Header.SetContentType("application/xml")
 	resp.SetBodyRaw(append([]byte(xml.Header), out...))
+}
+
+// retryAfter is d in whole seconds, rounded up, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
 // writeXML answers 200 with v as XML.

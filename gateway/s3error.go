@@ -63,6 +63,7 @@ var sentinels = []sentinelMap{
 	{ErrInvalidRange, apiError{"InvalidRange", "The requested range is not satisfiable", 416}},
 	{ErrSlowDown, apiError{"SlowDown", "Please reduce your request rate.", 503}},
 	{ErrNotServing, apiError{"ServiceUnavailable", "This node holds no cluster metadata and did not process the request; send it to another node.", 503}},
+	{ErrUnavailable, apiError{"ServiceUnavailable", "Not enough of the cluster is available right now; retry shortly.", 503}},
 	{ErrContentSHA256Mismatch, apiError{"XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400}},
 	{ErrSignatureMismatch, apiError{"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", 403}},
 	{ErrEntityTooLarge, apiError{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.", 400}},
@@ -74,7 +75,19 @@ var sentinels = []sentinelMap{
 }
 
 // toAPIError maps any error to the S3 error answered for it.
-func toAPIError(err error) *apiError {
+func toAPIError(err error) *apiError { return classify(err, nil) }
+
+// ErrorFor is the S3 error code and HTTP status answered for err, with
+// unavailable as Config.Unavailable (nil: none). A 503 carries Retry-After.
+func ErrorFor(err error, unavailable func(error) bool) (code string, status int) {
+	ae := classify(err, unavailable)
+	return ae.Code, ae.Status
+}
+
+// classify maps err: an *apiError or a sentinel first, then a degraded
+// cluster (unavailable(err): 503 ServiceUnavailable), a cancelled or timed
+// out request (503 SlowDown), and anything else — a bug — 500.
+func classify(err error, unavailable func(error) bool) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
@@ -88,10 +101,23 @@ func toAPIError(err error) *apiError {
 			return &a
 		}
 	}
+	if unavailable != nil && unavailable(err) {
+		a := sentinelAPI(ErrUnavailable)
+		return &a
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return errf(503, "SlowDown", "request cancelled or timed out")
 	}
 	return errf(500, "InternalError", "We encountered an internal error. Please try again.")
+}
+
+func sentinelAPI(err error) apiError {
+	for _, s := range sentinels {
+		if s.err == err {
+			return s.api
+		}
+	}
+	panic("gateway: no S3 error for sentinel " + err.Error())
 }
 
 type xmlError struct {

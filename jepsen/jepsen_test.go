@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -18,16 +19,17 @@ import (
 )
 
 var (
-	flagShort    = flag.Bool("jepsen.short", false, "run the short jepsen profile (also JEPSEN=short)")
-	flagFull     = flag.Bool("jepsen.full", false, "run the full jepsen matrix (make jepsen)")
-	flagSeed     = flag.Uint64("jepsen.seed", 0, "seed (0 = time-based)")
-	flagDuration = flag.Duration("jepsen.duration", 60*time.Second, "workload phase per scenario in -jepsen.full")
-	flagMode     = flag.String("jepsen.mode", "auto", "network mode: auto, netns or loopback")
-	flagScenario = flag.String("jepsen.scenario", "", "run only this scenario")
-	flagOut      = flag.String("jepsen.out", "out", "results dir (relative to jepsen/)")
-	flagVerbose  = flag.Bool("jepsen.verbose", false, "log harness events to stderr")
-	flagKeep     = flag.Bool("jepsen.keep", false, "keep the results dir of passing scenarios too")
-	flagOpen     = flag.Bool("jepsen.open", false, "run only the regression scenarios of bugs the suite found (README)")
+	flagShort          = flag.Bool("jepsen.short", false, "run the short jepsen profile (also JEPSEN=short)")
+	flagFull           = flag.Bool("jepsen.full", false, "run the full jepsen matrix (make jepsen)")
+	flagSeed           = flag.Uint64("jepsen.seed", 0, "seed (0 = time-based)")
+	flagDuration       = flag.Duration("jepsen.duration", 60*time.Second, "workload phase per scenario in -jepsen.full")
+	flagMode           = flag.String("jepsen.mode", "auto", "network mode: auto, netns or loopback")
+	flagScenario       = flag.String("jepsen.scenario", "", "run only this scenario")
+	flagOut            = flag.String("jepsen.out", "out", "results dir (relative to jepsen/)")
+	flagVerbose        = flag.Bool("jepsen.verbose", false, "log harness events to stderr")
+	flagKeep           = flag.Bool("jepsen.keep", false, "keep the results dir of passing scenarios too")
+	flagOpen           = flag.Bool("jepsen.open", false, "run only the regression scenarios of bugs the suite found (README)")
+	flagSSTDestructive = flag.Bool("jepsen.sst-destructive", false, "corrupt-sstables also truncates one sstable and deletes another")
 )
 
 func TestJepsen(t *testing.T) {
@@ -67,6 +69,16 @@ func TestJepsen(t *testing.T) {
 			if sc.name == *flagScenario {
 				sc.duration = dur
 				scens = append(scens, sc)
+			}
+		}
+	}
+	if *flagSSTDestructive {
+		for i := range scens {
+			scens[i].nemeses = slices.Clone(scens[i].nemeses)
+			for j, n := range scens[i].nemeses {
+				if n == "corrupt-sstables" {
+					scens[i].nemeses[j] = "corrupt-sstables-destructive"
+				}
 			}
 		}
 	}
@@ -113,6 +125,9 @@ func TestJepsen(t *testing.T) {
 				}
 				if hasNemesis(sc, "partition-snapshot") {
 					pcc.Args = datamon.SnapshotArgs
+				}
+				if hasNemesis(sc, "eio-shards") {
+					pcc.Args = datamon.FaultArgs(pcc.Args) // --test-fault-file
 				}
 				// Node-to-node RPC and Raft through a proxy per node.
 				pcc.PeerProxies = hasNemesis(sc, "latency") || hasNemesis(sc, "lossy")

@@ -1,6 +1,7 @@
 package jepsen
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,8 @@ var productNemeses = []string{"disk-full", "membership", "partition-snapshot", "
 // full profile, and scenarios with membership or disk nemeses.
 func durable(sc scenario, full bool) bool {
 	for _, n := range sc.nemeses {
-		if n == "membership" || n == "membership-wipe" || n == "corrupt-shards" || n == "disk-full" || n == "partition-snapshot" {
+		if n == "membership" || n == "membership-wipe" || n == "corrupt-shards" || n == "disk-full" || n == "partition-snapshot" ||
+			slices.Contains(diskNemeses, n) || n == "corrupt-sstables-destructive" {
 			return true
 		}
 	}
@@ -92,6 +94,12 @@ func hasNemesis(sc scenario, name string) bool {
 	}
 	return false
 }
+
+// diskNemeses damage disks below Pebble (raw sstable bytes, EIO): full
+// matrix singles and datamon-disk-faults, not datamon-all (together with
+// membership removals and corrupt-shards they could exceed m damaged
+// shards of a chunk, a harness over-reach rather than a product bug).
+var diskNemeses = []string{"corrupt-sstables", "eio-shards"}
 
 // productWorkloads run against the real binary.
 var productWorkloads = []string{"register", "bundle", "set"}
@@ -128,6 +136,8 @@ func shortScenarios() []scenario {
 			[]string{"membership", "partition-snapshot", "corrupt-shards", "disk-full", "kill-leader"}, productWorkloads, productFloors, nil},
 		{"datamon-latency-mixed", "datamon", 5, 45 * time.Second,
 			[]string{"latency", "lossy", "pause-leader"}, productWorkloads, productFloors, nil},
+		{"datamon-disk-faults", "datamon", 5, 45 * time.Second,
+			[]string{"corrupt-sstables", "eio-shards", "kill-leader"}, productWorkloads, productFloors, nil},
 	}
 	return append(s, regressionScenarios()...)
 }
@@ -148,6 +158,10 @@ func fullScenarios(d time.Duration) []scenario {
 		}
 		s = append(s, scenario{name: "datamon-" + n, cluster: "datamon", nodes: 5, duration: d, nemeses: nems,
 			workloads: productWorkloads, floors: productFloors})
+	}
+	for _, n := range diskNemeses {
+		s = append(s, scenario{name: "datamon-" + n, cluster: "datamon", nodes: 5, duration: d,
+			nemeses: []string{n, "kill-leader"}, workloads: productWorkloads, floors: productFloors})
 	}
 	s = append(s, scenario{name: "datamon-all", cluster: "datamon", nodes: 5, duration: d, nemeses: product,
 		workloads: productWorkloads, floors: productFloors})

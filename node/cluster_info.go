@@ -51,7 +51,7 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 		NodeID: st.ID, State: st.State, LeaderID: st.Leader.ID, LeaderAddr: st.Leader.Addr,
 		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
 		Voters: st.Voters, NonVoters: st.NonVoters, LayoutVersion: st.LayoutVersion,
-		StateHash: hash,
+		StateHash: hash, ShardWrites: c.n.guard.ShardWrites(),
 	}, nil
 }
 

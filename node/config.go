@@ -94,6 +94,10 @@ type Config struct {
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
 	// keep N/2 trailing logs and check every second (fault-injection tests).
 	TestRaftSnapshotThreshold uint64 `yaml:"-"`
+	// TestFaultFile names a disk-fault rules file (see faultfs.go): reads
+	// of the shard files it matches fail with EIO while it says so
+	// (fault-injection tests only).
+	TestFaultFile string `yaml:"-"`
 
 	Logger *slog.Logger `yaml:"-"`
 }

@@ -122,9 +122,17 @@ func (n *Node) openStores() error {
 	if err != nil {
 		return err
 	}
-	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: fs, Logger: n.log.With("component", "shard")})
+	shardFS, faults := fs, (*faultRules)(nil)
+	if n.cfg.TestFaultFile != "" {
+		faults = &faultRules{path: n.cfg.TestFaultFile, log: n.log.With("component", "faultfs")}
+		shardFS = faultFS{FS: fs, rules: faults}
+	}
+	st, err := shard.Open(shard.StoreConfig{Dir: filepath.Join(n.cfg.DataDir, "shards"), FS: shardFS, Logger: n.log.With("component", "shard")})
 	if err != nil {
 		return fmt.Errorf("node: open shard store: %w", err)
+	}
+	if faults != nil {
+		faults.armed.Store(true)
 	}
 	n.shards = st
 	n.onClose(st.Close)
@@ -346,6 +354,7 @@ func (n *Node) startS3() error {
 	gcfg := gateway.DefaultConfig()
 	gcfg.Logger, gcfg.Clock = n.log.With("component", "s3"), n.clock
 	gcfg.Domains = n.cfg.S3Domains
+	gcfg.Unavailable = unavailable
 	gw, err := gateway.New(gcfg, b, b)
 	if err != nil {
 		return fmt.Errorf("node: s3 gateway: %w", err)
@@ -370,12 +379,7 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Stale = raftmeta.WithStale
 	acfg.Now = n.clock
 	acfg.MetricsToken = n.cfg.MetricsToken
-	acfg.Unavailable = func(err error) bool {
-		return errors.Is(err, raftmeta.ErrNoLeader) || errors.Is(err, raftmeta.ErrNotLeader) ||
-			errors.Is(err, raftmeta.ErrForward) || errors.Is(err, raftmeta.ErrClosed) ||
-			errors.Is(err, cas.ErrUnavailable) || errors.Is(err, cas.ErrInsufficientShards) ||
-			errors.Is(err, cas.ErrNoLayout) || errors.Is(err, cas.ErrClosed)
-	}
+	acfg.Unavailable = unavailable
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}

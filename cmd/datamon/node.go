@@ -132,6 +132,8 @@ flags given on the command line win.`,
 	_ = f.MarkHidden("test-clock-offset")
 	f.Uint64Var(&cfg.TestRaftSnapshotThreshold, "test-raft-snapshot-threshold", 0, "raft snapshot threshold N (trailing logs N/2, snapshot check every second; fault-injection tests only)")
 	_ = f.MarkHidden("test-raft-snapshot-threshold")
+	f.StringVar(&cfg.TestFaultFile, "test-fault-file", "", "disk-fault rules file: `eio <glob>` lines make reads of matching shard files fail with EIO (fault-injection tests only)")
+	_ = f.MarkHidden("test-fault-file")
 	return cmd
 }
 

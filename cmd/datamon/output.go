@@ -27,7 +27,7 @@ const (
 	memberRow    = "{{.ID}}\t{{.Site}}\t{{.State}}\t{{.Addr}}\t{{.APIAddr}}\t{{bytes .Capacity}}\t{{if .Raft}}{{.Raft}}{{else}}-{{end}}"
 	fmtStatus    = "node: {{.NodeID}}\nstate: {{.State}}\nleader: {{.LeaderID}} ({{.LeaderAddr}})\nterm: {{.Term}}\n" +
 		"commit_index: {{.CommitIndex}}\napplied_index: {{.AppliedIndex}}\nvoters: {{join .Voters}}\n" +
-		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}"
+		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}\nshard_writes: {{.ShardWrites}}"
 	fmtVersion = "datamon {{.Version}} ({{.Commit}}, {{.GoVersion}})"
 )
 

@@ -46,14 +46,25 @@ const ShardParity = 2
 //   - corrupt-shards: stop a node, flip payload bytes of or delete up to 3
 //     shards (distinct chunks, ≤ ShardParity per chunk per run) in its
 //     Pebble shard store, restart it.
+//   - corrupt-sstables, corrupt-sstables-destructive, eio-shards: raw
+//     disk faults below Pebble (disknemeses.go).
 func Nemeses() map[string]runner.NemesisFactory {
+	disk := &faultNodes{ids: map[string]bool{}} // shared: ≤ ShardParity damaged nodes per run
 	return map[string]runner.NemesisFactory{
-		"membership":         newMembership,
-		"membership-wipe":    newMembershipWipe,
-		"partition-snapshot": newSnapshotPartition,
-		"corrupt-shards":     newCorruptShards,
+		"membership":                   newMembership,
+		"membership-wipe":              newMembershipWipe,
+		"partition-snapshot":           newSnapshotPartition,
+		"corrupt-shards":               newCorruptShards,
+		"corrupt-sstables":             sstNemesis("corrupt-sstables", disk, DefaultSSTDamage),
+		"corrupt-sstables-destructive": sstNemesis("corrupt-sstables-destructive", disk, SSTDamage{Files: DefaultSSTDamage.Files, Flips: DefaultSSTDamage.Flips, Destructive: true}),
+		"eio-shards":                   newEIOShards(disk),
 	}
 }
+
+// DefaultSSTDamage is corrupt-sstables' damage per invoke: 5 data-only
+// sstables, 2 bytes flipped in one data block of each (10 flipped bytes, as
+// in issue 14).
+var DefaultSSTDamage = SSTDamage{Files: 5, Flips: 2}
 
 // SnapshotArgs wraps runner.DatamonArgs with --test-raft-snapshot-threshold.
 func SnapshotArgs(s runner.NodeSpec, all []runner.NodeSpec, off time.Duration) []string {
