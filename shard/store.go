@@ -90,7 +90,8 @@ type Store struct {
 	commits                     atomic.Uint64
 	ingested                    atomic.Uint64
 
-	ct corruptionTracker
+	ct      corruptionTracker
+	missing map[string]bool // placeholder files created at Open for missing tables
 }
 
 // Open opens (creating if needed) the store in cfg.Dir. Zero tunables take
@@ -120,6 +121,7 @@ func Open(cfg StoreConfig) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, log: cfg.Logger, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
 	s.ct.files = map[string]CorruptFile{}
+	s.missing = map[string]bool{}
 	if err := s.prepareIngestDir(); err != nil {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
@@ -132,11 +134,16 @@ func Open(cfg StoreConfig) (*Store, error) {
 		Logger:             pebbleLogger{cfg.Logger},
 		EventListener:      s.eventListener(),
 	}
-	db, err := pebble.Open(cfg.Dir, opts)
+	opts.EnsureDefaults()
+	db, err := s.openPebble(opts)
 	if err != nil {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
 	s.db = db
+	if err := s.checkTables(opts.MakeReaderOptions()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("shard: open %s: check tables: %w", cfg.Dir, err)
+	}
 	next, err := s.recover()
 	if err != nil {
 		_ = db.Close()

@@ -23,7 +23,10 @@ type request struct {
 	data []byte
 	info Info
 	del  bool
-	done chan error
+	// force writes the bytes under a new sequence even when they equal the
+	// stored ones (Relocate).
+	force bool
+	done  chan error
 }
 
 // Put stores shard under k and returns once it is durable. The bytes must be
