@@ -90,6 +90,7 @@ type Store struct {
 	commits                     atomic.Uint64
 	ingested                    atomic.Uint64
 
+	gate    *syncGate // trips on the first failed fsync: writes refused until reopened
 	ct      corruptionTracker
 	missing map[string]bool // placeholder files created at Open for missing tables
 }
@@ -119,7 +120,9 @@ func Open(cfg StoreConfig) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
+	gate := &syncGate{FS: cfg.FS}
+	cfg.FS = gate
+	s := &Store{cfg: cfg, log: cfg.Logger, gate: gate, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
 	s.ct.files = map[string]CorruptFile{}
 	s.missing = map[string]bool{}
 	if err := s.prepareIngestDir(); err != nil {
