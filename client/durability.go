@@ -60,6 +60,14 @@ type NodeDurability struct {
 		DeletedShards uint64 `json:"deleted_shards"`
 		DeletedBytes  uint64 `json:"deleted_bytes"`
 	} `json:"gc"`
+	Damage struct {
+		CorruptFiles  uint64 `json:"corrupt_files"`
+		DamagedShards int64  `json:"damaged_shards"`
+		Relocated     uint64 `json:"relocated"`
+		Rebuilt       uint64 `json:"rebuilt"`
+		Quarantined   uint64 `json:"quarantined"`
+		Failures      uint64 `json:"failures"`
+	} `json:"damage"`
 }
 
 // ClusterDurability is every node's figures plus cluster totals.

@@ -54,6 +54,9 @@ type heldChunk struct {
 func (h *heldChunk) holds(i int) bool { return slices.Contains(h.held, uint8(i)) }
 
 func (s *Service) runRepairPass(ctx context.Context) {
+	if _, err := s.DamagePass(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("durability: damage pass", "err", err)
+	}
 	res, err := s.RepairPass(ctx)
 	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrNoLayout) {
 		s.log.Warn("durability: repair pass", "err", err)

@@ -59,6 +59,7 @@ type stats struct {
 	rebalance RebalanceStatus
 	scrub     ScrubStatus
 	gc        GCStatus
+	damage    DamageStatus
 }
 
 func (st *stats) update(fn func(st *stats)) {

@@ -20,6 +20,7 @@ type NodeStatus struct {
 	Rebalance RebalanceStatus `json:"rebalance"`
 	Scrub     ScrubStatus     `json:"scrub"`
 	GC        GCStatus        `json:"gc"`
+	Damage    DamageStatus    `json:"damage"`
 }
 
 // ClusterStatus is every node's figures plus cluster-wide totals.
@@ -51,7 +52,9 @@ func (s *Service) LocalStatus() NodeStatus {
 	}
 	s.st.mu.Lock()
 	ns.Repair, ns.Rebalance, ns.Scrub, ns.GC = s.st.repair, s.st.rebalance, s.st.scrub, s.st.gc
+	ns.Damage = s.st.damage
 	s.st.mu.Unlock()
+	ns.Damage.CorruptFiles = ss.CorruptFiles
 	ns.Repair.RateBytes = s.RepairRate()
 	return ns
 }
@@ -115,25 +118,29 @@ func (s *Service) Metrics() map[string]float64 {
 		return 0
 	}
 	return map[string]float64{
-		"datamon_repair_rate_bytes":             float64(ns.Repair.RateBytes),
-		"datamon_repair_running":                b(ns.Repair.Running),
-		"datamon_repair_passes_total":           float64(ns.Repair.Passes),
-		"datamon_repair_scanned_shards":         float64(ns.Repair.Scanned),
-		"datamon_repair_eta_seconds":            ns.Repair.ETASeconds,
-		"datamon_repair_rebuilt_shards_total":   float64(ns.Repair.RebuiltShards),
-		"datamon_repair_written_bytes_total":    float64(ns.Repair.RebuiltBytes),
-		"datamon_repair_failures_total":         float64(ns.Repair.Failures),
-		"datamon_repair_degraded_chunks":        float64(ns.Repair.DegradedChunks),
-		"datamon_rebalance_moved_shards_total":  float64(ns.Rebalance.MovedShards),
-		"datamon_rebalance_moved_bytes_total":   float64(ns.Rebalance.MovedBytes),
-		"datamon_rebalance_misplaced_shards":    float64(ns.Rebalance.Misplaced),
-		"datamon_rebalance_done_layout_version": float64(ns.Rebalance.DoneVersion),
-		"datamon_scrub_running":                 b(ns.Scrub.Running),
-		"datamon_scrub_passes_total":            float64(ns.Scrub.Passes),
-		"datamon_scrub_scanned_shards":          float64(ns.Scrub.Scanned),
-		"datamon_scrub_corrupt_found_total":     float64(ns.Scrub.CorruptFound),
-		"datamon_scrub_repaired_total":          float64(ns.Scrub.Repaired),
-		"datamon_gc_deleted_shards_total":       float64(ns.GC.DeletedShards),
-		"datamon_gc_deleted_bytes_total":        float64(ns.GC.DeletedBytes),
+		"datamon_repair_rate_bytes":              float64(ns.Repair.RateBytes),
+		"datamon_repair_running":                 b(ns.Repair.Running),
+		"datamon_repair_passes_total":            float64(ns.Repair.Passes),
+		"datamon_repair_scanned_shards":          float64(ns.Repair.Scanned),
+		"datamon_repair_eta_seconds":             ns.Repair.ETASeconds,
+		"datamon_repair_rebuilt_shards_total":    float64(ns.Repair.RebuiltShards),
+		"datamon_repair_written_bytes_total":     float64(ns.Repair.RebuiltBytes),
+		"datamon_repair_failures_total":          float64(ns.Repair.Failures),
+		"datamon_repair_degraded_chunks":         float64(ns.Repair.DegradedChunks),
+		"datamon_rebalance_moved_shards_total":   float64(ns.Rebalance.MovedShards),
+		"datamon_rebalance_moved_bytes_total":    float64(ns.Rebalance.MovedBytes),
+		"datamon_rebalance_misplaced_shards":     float64(ns.Rebalance.Misplaced),
+		"datamon_rebalance_done_layout_version":  float64(ns.Rebalance.DoneVersion),
+		"datamon_scrub_running":                  b(ns.Scrub.Running),
+		"datamon_scrub_passes_total":             float64(ns.Scrub.Passes),
+		"datamon_scrub_scanned_shards":           float64(ns.Scrub.Scanned),
+		"datamon_scrub_corrupt_found_total":      float64(ns.Scrub.CorruptFound),
+		"datamon_scrub_repaired_total":           float64(ns.Scrub.Repaired),
+		"datamon_gc_deleted_shards_total":        float64(ns.GC.DeletedShards),
+		"datamon_gc_deleted_bytes_total":         float64(ns.GC.DeletedBytes),
+		"datamon_damage_shards":                  float64(ns.Damage.DamagedShards),
+		"datamon_damage_relocated_total":         float64(ns.Damage.Relocated),
+		"datamon_damage_rebuilt_total":           float64(ns.Damage.Rebuilt),
+		"datamon_damage_quarantined_files_total": float64(ns.Damage.Quarantined),
 	}
 }

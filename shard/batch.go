@@ -70,7 +70,7 @@ func (s *Store) plan(batch []*request, gen uint64, next *uint64) *job {
 			s.overlay[k] = pending{gen: gen}
 			continue
 		}
-		if o.old != nil && o.old.info.Size == len(o.req.data) {
+		if o.old != nil && !o.req.force && o.old.info.Size == len(o.req.data) {
 			if oldData == nil {
 				oldData, _ = s.getCopy(dataKey(o.old.seq))
 			}

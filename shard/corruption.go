@@ -2,6 +2,7 @@ package shard
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -12,10 +13,11 @@ import (
 // CorruptFile is one sstable Pebble reported as corrupt, with the key range
 // it covers (the shards in that range are suspect).
 type CorruptFile struct {
-	Path     string
-	Smallest []byte
-	Largest  []byte
-	Reason   string
+	Path        string
+	Smallest    []byte
+	Largest     []byte
+	Reason      string
+	Quarantined bool // moved to quarantine/ and excised from the store
 }
 
 // corruptionTracker records Pebble's DataCorruption and BackgroundError
@@ -24,8 +26,53 @@ type CorruptFile struct {
 // read returns an error the store maps to ErrCorrupt.
 type corruptionTracker struct {
 	mu       sync.Mutex
-	files    map[string]CorruptFile
+	files    map[string]CorruptFile // by path
+	lost     []damagedTable         // data tables quarantined at Open, by lo
 	bgErrors atomic.Uint64
+}
+
+// report records a damaged table found by checkTables.
+func (t *corruptionTracker) report(s *Store, f CorruptFile) {
+	t.mu.Lock()
+	t.files[f.Path] = f
+	t.mu.Unlock()
+	s.log.Error("shard: damaged sstable at open", "file", f.Path,
+		"start", fmt.Sprintf("%x", f.Smallest), "end", fmt.Sprintf("%x", f.Largest), "reason", f.Reason)
+}
+
+func (t *corruptionTracker) addLost(d damagedTable) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lost = append(t.lost, d)
+	sort.Slice(t.lost, func(i, j int) bool { return t.lost[i].lo < t.lost[j].lo })
+}
+
+func (t *corruptionTracker) lostRanges() []damagedTable {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]damagedTable(nil), t.lost...)
+}
+
+func (t *corruptionTracker) quarantined(path string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.files[path]
+	f.Path, f.Quarantined = path, true
+	t.files[path] = f
+}
+
+// pending maps the base names of reported, not yet quarantined files to
+// their reason.
+func (t *corruptionTracker) pending() map[string]string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[string]string{}
+	for p, f := range t.files {
+		if !f.Quarantined {
+			out[filepath.Base(p)] = f.Reason
+		}
+	}
+	return out
 }
 
 func (s *Store) eventListener() *pebble.EventListener {

@@ -115,11 +115,12 @@ func (s *Store) lookup(k Key) (indexEntry, error) {
 func (s *Store) getCopy(key []byte) ([]byte, error) {
 	v, closer, err := s.db.Get(key)
 	if err != nil {
-		if pebble.IsCorruptionError(err) {
-			// EIO or a bad block: the bytes are not trustworthy, never served.
-			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		if errors.Is(err, pebble.ErrNotFound) || errors.Is(err, pebble.ErrClosed) {
+			return nil, err
 		}
-		return nil, err
+		// A bad block, or the disk failing the read (EIO): the bytes are not
+		// available here, never served; the chunk is reconstructed elsewhere.
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	out := bytes.Clone(v)
 	if out == nil {

@@ -90,7 +90,9 @@ type Store struct {
 	commits                     atomic.Uint64
 	ingested                    atomic.Uint64
 
-	ct corruptionTracker
+	gate    *syncGate // trips on the first failed fsync: writes refused until reopened
+	ct      corruptionTracker
+	missing map[string]bool // placeholder files created at Open for missing tables
 }
 
 // Open opens (creating if needed) the store in cfg.Dir. Zero tunables take
@@ -118,8 +120,11 @@ func Open(cfg StoreConfig) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
+	gate := &syncGate{FS: cfg.FS}
+	cfg.FS = gate
+	s := &Store{cfg: cfg, log: cfg.Logger, gate: gate, ingest: cfg.FS.PathJoin(cfg.Dir, "ingest"), overlay: map[Key]pending{}}
 	s.ct.files = map[string]CorruptFile{}
+	s.missing = map[string]bool{}
 	if err := s.prepareIngestDir(); err != nil {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
@@ -132,11 +137,16 @@ func Open(cfg StoreConfig) (*Store, error) {
 		Logger:             pebbleLogger{cfg.Logger},
 		EventListener:      s.eventListener(),
 	}
-	db, err := pebble.Open(cfg.Dir, opts)
+	opts.EnsureDefaults()
+	db, err := s.openPebble(opts)
 	if err != nil {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
 	s.db = db
+	if err := s.checkTables(opts.MakeReaderOptions()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("shard: open %s: check tables: %w", cfg.Dir, err)
+	}
 	next, err := s.recover()
 	if err != nil {
 		_ = db.Close()

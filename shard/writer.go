@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,7 +24,10 @@ type request struct {
 	data []byte
 	info Info
 	del  bool
-	done chan error
+	// force writes the bytes under a new sequence even when they equal the
+	// stored ones (Relocate).
+	force bool
+	done  chan error
 }
 
 // Put stores shard under k and returns once it is durable. The bytes must be
@@ -57,6 +61,9 @@ func (s *Store) Delete(ctx context.Context, k Key) error {
 
 func (s *Store) submit(ctx context.Context, r *request) error {
 	r.done = make(chan error, 1)
+	if err := s.gate.failed(); err != nil {
+		return err
+	}
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -214,9 +221,14 @@ func (s *Store) commitLoop(q <-chan *job, slots <-chan struct{}, done chan<- str
 		}
 		group := queue[:n]
 		var err error
-		if poisoned {
+		if ge := s.gate.failed(); ge != nil {
+			err = ge // fsyncgate: nothing is committed after a failed fsync
+		} else if poisoned {
 			err = fmt.Errorf("%w: planned on top of a failed write: %w", ErrClosed, failed)
 		} else if err = s.commitGroup(group); err != nil {
+			if ge := s.gate.failed(); ge != nil && !errors.Is(err, ErrSyncFailed) {
+				err = fmt.Errorf("%w (%w)", ge, err)
+			}
 			failed = err
 			s.log.Error("shard: write failed; batches planned on top of it fail too, then writes resume", "err", err)
 		}

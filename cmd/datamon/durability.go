@@ -32,7 +32,9 @@ const (
 		" passes={{.Repair.Passes}} rebuilt={{.Repair.RebuiltShards}} degraded={{.Repair.DegradedChunks}}]" +
 		" rebalance[moved={{.Rebalance.MovedShards}} misplaced={{.Rebalance.Misplaced}} done_v={{.Rebalance.DoneVersion}}]" +
 		" scrub[{{if .Scrub.Running}}running {{.Scrub.Scanned}}/{{.Scrub.Total}}{{else}}idle{{end}} passes={{.Scrub.Passes}}" +
-		" corrupt={{.Scrub.CorruptFound}} repaired={{.Scrub.Repaired}}]{{end}}"
+		" corrupt={{.Scrub.CorruptFound}} repaired={{.Scrub.Repaired}}]" +
+		" damage[files={{.Damage.CorruptFiles}} shards={{.Damage.DamagedShards}} relocated={{.Damage.Relocated}}" +
+		" rebuilt={{.Damage.Rebuilt}} quarantined={{.Damage.Quarantined}}]{{end}}"
 )
 
 // newClusterDurabilityCmds: fsck, drain, undrain, repair-rate and durability (status).
