@@ -47,3 +47,22 @@ func TestNoConfigSaysWhereItLooked(t *testing.T) {
 		t.Errorf("exit %d, want 1", exitCode(err))
 	}
 }
+
+// Sizes in the default text outputs are in human units.
+func TestDurabilityTextHumanUnits(t *testing.T) {
+	var b bytes.Buffer
+	st := struct {
+		LayoutVersion, DegradedChunks, Misplaced int
+		Policy                                   string
+		LayoutVersions                           []int
+		RebalanceDone                            bool
+		RepairRate                               int64
+		Nodes                                    []struct{}
+	}{RepairRate: 64 << 20}
+	if err := render(&b, "text", fmtDurability[:strings.Index(fmtDurability, "{{range .Nodes}}")], st); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "repair_rate: 64.0 MiB/s") {
+		t.Fatalf("durability header %q: want the repair rate in human units", b.String())
+	}
+}

@@ -26,8 +26,8 @@ const (
 		" (grace {{.Grace}}; {{.Protected}} young shards kept; {{.Marked}} chunks referenced by {{.Bundles}} bundles)" +
 		"{{range .Nodes}}{{if .Error}}\nnode {{.ID}}: {{.Error}}{{end}}{{end}}"
 	fmtDurability = "layout: {{.LayoutVersion}} ({{.Policy}}) versions {{.LayoutVersions}} rebalance_done: {{.RebalanceDone}}\n" +
-		"degraded_chunks: {{.DegradedChunks}} misplaced_shards: {{.Misplaced}} repair_rate: {{.RepairRate}} B/s" +
-		"{{range .Nodes}}\n{{.ID}} site={{.Site}} health={{.Health}} capacity={{.Capacity}} used={{.UsedBytes}} shards={{.Shards}}" +
+		"degraded_chunks: {{.DegradedChunks}} misplaced_shards: {{.Misplaced}} repair_rate: {{bytes .RepairRate}}/s" +
+		"{{range .Nodes}}\n{{.ID}} site={{.Site}} health={{.Health}} capacity={{bytes .Capacity}} used={{bytes .UsedBytes}} shards={{.Shards}}" +
 		" repair[{{if .Repair.Running}}running {{.Repair.Scanned}}/{{.Repair.Total}} eta={{printf \"%.0f\" .Repair.ETASeconds}}s{{else}}idle{{end}}" +
 		" passes={{.Repair.Passes}} rebuilt={{.Repair.RebuiltShards}} degraded={{.Repair.DegradedChunks}}]" +
 		" rebalance[moved={{.Rebalance.MovedShards}} misplaced={{.Rebalance.Misplaced}} done_v={{.Rebalance.DoneVersion}}]" +
