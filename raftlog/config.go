@@ -41,22 +41,3 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
-
-// pebbleLogger adapts *slog.Logger to pebble's Logger interface.
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any) {
-	p.l.Info(fmt.Sprintf(format, args...), "component", "pebble")
-}
-
-func (p pebbleLogger) Errorf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
-}
-
-// Fatalf is called by Pebble on unrecoverable invariant violations; Pebble
-// expects it not to return.
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	p.l.Error(msg, "component", "pebble", "fatal", true)
-	panic("raftlog: pebble fatal: " + msg)
-}

@@ -44,15 +44,15 @@ func (s *Store) GetLog(index uint64, log *raft.Log) error {
 		return raft.ErrLogNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("raftlog: get log %d: %w", index, err)
+		return fmt.Errorf("raftlog: get log %d: %w", index, s.ct.wrap(err))
 	}
 	buf := append(make([]byte, 0, len(v)), v...)
 	if err := closer.Close(); err != nil {
-		return fmt.Errorf("raftlog: get log %d: %w", index, err)
+		return fmt.Errorf("raftlog: get log %d: %w", index, s.ct.wrap(err))
 	}
 	var out raft.Log
 	if err := decodeLog(buf, &out); err != nil {
-		return fmt.Errorf("raftlog: get log %d: %w", index, err)
+		return fmt.Errorf("raftlog: get log %d: %w", index, s.ct.wrap(err))
 	}
 	if out.Index != index {
 		return fmt.Errorf("raftlog: get log %d: %w: record holds index %d", index, ErrCorrupt, out.Index)

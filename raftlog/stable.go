@@ -33,11 +33,11 @@ func (s *Store) Get(key []byte) ([]byte, error) {
 		return nil, ErrKeyNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("raftlog: get %q: %w", key, err)
+		return nil, fmt.Errorf("raftlog: get %q: %w", key, s.ct.wrap(err))
 	}
 	out := append(make([]byte, 0, len(v)), v...)
 	if err := closer.Close(); err != nil {
-		return nil, fmt.Errorf("raftlog: get %q: %w", key, err)
+		return nil, fmt.Errorf("raftlog: get %q: %w", key, s.ct.wrap(err))
 	}
 	return out, nil
 }

@@ -30,6 +30,7 @@ type Store struct {
 	db     *pebble.DB
 	logger *slog.Logger
 	dir    string
+	ct     *corruptionTracker
 
 	// life guards db against Close: methods hold RLock, Close holds Lock.
 	life   sync.RWMutex
@@ -51,19 +52,21 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	ct := newCorruptionTracker(cfg.Logger)
 	opts := &pebble.Options{
-		FS:     cfg.FS,
-		Logger: pebbleLogger{l: cfg.Logger},
+		FS:            cfg.FS,
+		Logger:        pebbleLogger{l: cfg.Logger},
+		EventListener: ct.listener(),
 	}
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
-		return nil, fmt.Errorf("raftlog: open %s: %w", cfg.Dir, err)
+		return nil, fmt.Errorf("raftlog: open %s: %w", cfg.Dir, ct.wrap(err))
 	}
-	s := &Store{db: db, logger: cfg.Logger, dir: cfg.Dir}
+	s := &Store{db: db, logger: cfg.Logger, dir: cfg.Dir, ct: ct}
 	first, last, err := s.scanBounds()
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("raftlog: open %s: %w", cfg.Dir, err)
+		return nil, fmt.Errorf("raftlog: open %s: %w", cfg.Dir, ct.wrap(err))
 	}
 	s.first, s.last = first, last
 	s.logger.Debug("raftlog opened", "dir", cfg.Dir, "first", first, "last", last)
