@@ -18,15 +18,19 @@ func TestLocalClusterStartFailures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process cluster test; run without -short")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A base whose 30 ports are all free just now (a random neighbour of an
+	// ephemeral port may be another test's connection), then node2's api
+	// port is taken on purpose.
+	base := freeBasePort(t, 3)
+	taken := base + 10 + 3
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", taken))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	taken := ln.Addr().(*net.TCPAddr).Port
 	cfg := localcluster.DefaultConfig()
 	cfg.Nodes, cfg.Sites, cfg.Dir, cfg.Binary = 3, 3, t.TempDir(), binary
-	cfg.BasePort = taken - 3 - 10 // node 1's api port
+	cfg.BasePort = base
 	cfg.ReadyTimeout = 90 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -66,3 +66,13 @@ func TestDurabilityTextHumanUnits(t *testing.T) {
 		t.Fatalf("durability header %q: want the repair rate in human units", b.String())
 	}
 }
+
+// A malformed label name is refused before anything is sent, and the
+// message is about the label (not a missing repo).
+func TestLabelSetBadLabelName(t *testing.T) {
+	e := newTestEnv(t)
+	_, errOut, code := e.run(t, "", "label", "set", "--repo", "r1", "--label", "bad/label", "--bundle", "b")
+	if code != exitUsage || !strings.Contains(errOut, "--label") || strings.Contains(errOut, "repo") {
+		t.Fatalf("label set with a bad label name: exit %d %q", code, errOut)
+	}
+}

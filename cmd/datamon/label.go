@@ -28,6 +28,9 @@ func (a *app) labelSetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := model.ValidateLabelName(v[1]); err != nil {
+				return usagef("--label: %v", err)
+			}
 			var opt client.LabelOptions
 			opt.IfMatch, _ = cmd.Flags().GetString("if-match")
 			opt.IfNotExists, _ = cmd.Flags().GetBool("if-not-exists")
@@ -147,10 +150,13 @@ func useVersionFormat(cmd *cobra.Command) {
 // else the label.
 func labelSetSubject(err error, repo, label, bundle string) string {
 	if errors.Is(err, model.ErrNotFound) {
-		if strings.Contains(err.Error(), fmt.Sprintf("bundle %q", bundle)) {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, fmt.Sprintf("bundle %q", bundle)):
 			return fmt.Sprintf("bundle %q in repo %q", bundle, repo)
+		case strings.Contains(msg, "repo"):
+			return fmt.Sprintf("repo %q", repo)
 		}
-		return fmt.Sprintf("repo %q", repo)
 	}
 	return fmt.Sprintf("label %q of repo %q", label, repo)
 }
