@@ -84,10 +84,13 @@ func (c *caller) try(ctx context.Context, fn func(*client.Client) error) error {
 		if err == nil || (c.sent.Load() && !notServing(err)) {
 			return err
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", c.nodes[i], err))
 		if ctx.Err() != nil {
-			break
+			// The product client returns as soon as ctx ends, while its
+			// request may still be dialling or writing in the background
+			// and reach the node later: its fate is unknown.
+			return maybeApplied{fmt.Errorf("%s: %w", c.nodes[i], err)}
 		}
+		errs = append(errs, fmt.Errorf("%s: %w", c.nodes[i], err))
 	}
 	return fmt.Errorf("%w: %w", errNotSent, errors.Join(errs...))
 }

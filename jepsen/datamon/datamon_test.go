@@ -147,3 +147,41 @@ func TestFsckHealthy(t *testing.T) {
 		}
 	}
 }
+
+// A request whose dial outlives the operation's ctx is still sent once the
+// dial completes (the product client returns on ctx, its request goes on):
+// the caller must not call that failure definite. The first CI failure of
+// datamon-partitions (failed-visible) was this.
+func TestCallerCtxEndIsIndeterminate(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Method + " " + r.URL.Path
+		_, _ = w.Write([]byte(`{"name":"l","bundle_id":"B"}`))
+	}))
+	defer srv.Close()
+	release, dialling := make(chan struct{}), make(chan struct{}, 2)
+	var d net.Dialer
+	slow := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialling <- struct{}{}
+		<-release // the dial finishes only after the op's ctx has ended
+		return d.DialContext(context.Background(), network, addr)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx, cancel := context.WithCancel(context.Background())
+	r := labelRegister{c: newCaller(slow, []string{host, host}, 0, 5*time.Second), ctxN: "default", repo: "r"}
+	errc := make(chan error, 1)
+	go func() { errc <- r.Set(ctx, "l", "B") }()
+	<-dialling
+	cancel()
+	err := <-errc
+	close(release)
+	if err == nil || Definite(err) {
+		t.Fatalf("a request abandoned on ctx end must be indeterminate: %v", err)
+	}
+	select {
+	case m := <-got:
+		t.Logf("the abandoned request arrived after all: %s", m)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the abandoned request never arrived (the test no longer shows the race)")
+	}
+}
