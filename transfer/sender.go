@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -40,11 +41,44 @@ type sender struct {
 
 // putJob is one chunk to check and send, or (batch != nil) a batch of
 // missing chunks to store in one PutChunks; size is the budget it holds.
+// owner (owners for a batch) is the file each chunk belongs to: its
+// progress moves when the put is acknowledged.
 type putJob struct {
-	id    chunk.ID
-	data  []byte
-	batch [][]byte
-	size  int64
+	id     chunk.ID
+	data   []byte
+	owner  *fileProgress
+	batch  [][]byte
+	owners []*fileProgress
+	size   int64
+}
+
+// fileProgress counts what one file still waits for: its chunking (one
+// token) and every put of a chunk it introduced. The upload's progress
+// counts a chunk's bytes once the store has it (already stored, or the put
+// acknowledged) and the file once nothing is left, so the bar never shows
+// as done what is not yet durable.
+type fileProgress struct {
+	left  atomic.Int64
+	track *tracker
+}
+
+func newFileProgress(t *tracker) *fileProgress {
+	f := &fileProgress{track: t}
+	f.left.Store(1)
+	return f
+}
+
+// stored counts n bytes of the file as stored and releases one wait.
+func (f *fileProgress) stored(n int64) {
+	f.track.bytes.Add(n)
+	f.done()
+}
+
+// done releases one wait; the last one counts the file.
+func (f *fileProgress) done() {
+	if f.left.Add(-1) == 0 {
+		f.track.files.Add(1)
+	}
 }
 
 // newSender starts cfg.Concurrency put workers; ctx must be cancelled by
@@ -64,12 +98,16 @@ func newSender(ctx context.Context, cfg Config, st retrying, fail *firstErr, t *
 						} else {
 							s.track.chunksNew.Add(int64(len(j.batch)))
 							s.track.bytesNew.Add(j.size)
+							for i, o := range j.owners {
+								o.stored(int64(len(j.batch[i])))
+							}
 						}
 					} else if _, err := s.st.PutChunk(ctx, j.data); err != nil {
 						s.fail.set(err)
 					} else {
 						s.track.chunksNew.Add(1)
 						s.track.bytesNew.Add(int64(len(j.data)))
+						j.owner.stored(int64(len(j.data)))
 					}
 				}
 				s.mem.release(j.size)
@@ -111,16 +149,19 @@ func (s *sender) isKnown(id chunk.ID) bool {
 }
 
 // send chunks r and queues every chunk the store lacks. It returns the
-// file's chunk list. Errors reading r wrap ErrSourceFile.
+// file's chunk list; the file counts as done in the progress once every
+// put it queued is acknowledged. Errors reading r wrap ErrSourceFile.
 func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.ChunkRef, error) {
 	var refs []manifest.ChunkRef
 	var pend []putJob
+	fp := newFileProgress(s.track)
 	err := s.chunks(r, func(c chunk.Chunk) error {
 		refs = append(refs, manifest.ChunkRef{ID: c.ID, Size: uint32(len(c.Data))})
-		s.track.bytes.Add(int64(len(c.Data)))
 		if s.isKnown(c.ID) {
+			s.track.bytes.Add(int64(len(c.Data)))
 			return nil
 		}
+		fp.left.Add(1)
 		n := int64(len(c.Data))
 		if !s.mem.tryAcquire(n) {
 			if err := s.flush(ctx, &pend); err != nil {
@@ -141,7 +182,7 @@ func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.
 				}
 			}
 		}
-		j := putJob{id: c.ID, data: bytes.Clone(c.Data), size: n}
+		j := putJob{id: c.ID, data: bytes.Clone(c.Data), owner: fp, size: n}
 		if len(c.Data) <= s.cfg.SmallChunk {
 			return s.addSmall(ctx, j)
 		}
@@ -153,6 +194,9 @@ func (s *sender) send(ctx context.Context, rel string, r io.Reader) ([]manifest.
 	})
 	if err == nil {
 		err = s.flush(ctx, &pend)
+	}
+	if err == nil {
+		fp.done() // chunking finished: the file now waits only for its puts
 	}
 	for _, j := range pend { // only on error
 		s.mem.release(j.size)
@@ -202,9 +246,11 @@ func (s *sender) flushSmall(ctx context.Context, force bool) error {
 	for i, j := range pend {
 		if has[i] || !s.markKnown(j.id) {
 			s.mem.release(j.size)
+			j.owner.stored(int64(len(j.data)))
 			continue
 		}
 		batch.batch = append(batch.batch, j.data)
+		batch.owners = append(batch.owners, j.owner)
 		batch.size += j.size
 	}
 	pend = nil
@@ -237,6 +283,7 @@ func (s *sender) flush(ctx context.Context, pend *[]putJob) error {
 		fresh := s.markKnown(j.id)
 		if has[i] || !fresh {
 			s.mem.release(int64(len(j.data)))
+			j.owner.stored(int64(len(j.data)))
 			(*pend)[i].data = nil
 			continue
 		}

@@ -187,7 +187,9 @@ func Upload(ctx context.Context, store Store, com Committer, opt UploadOptions) 
 				continue
 			}
 			countEntry(&stats, r.entry)
-			track.files.Add(1)
+			if r.entry.Type != manifest.File {
+				track.files.Add(1) // a file counts once its puts are acknowledged (sender)
+			}
 		}
 	}
 	<-workersDone
