@@ -60,14 +60,16 @@ func (s *Store) tablePath(num uint64) string {
 // checkTables runs after pebble.Open (which skips its own consistency
 // check, so that one bad file does not keep the node down): every live
 // table must exist with the size the MANIFEST records and have a readable
-// footer and index. Data tables that fail are quarantined at once and their
-// sequence range remembered as lost; other tables (index entries) that fail
-// are reported and left in place (their reads return ErrCorrupt).
-func (s *Store) checkTables(ro sstable.ReaderOptions) error {
+// footer and index, and every block of a table that is not a data table.
+// Data tables that fail are quarantined at once and their sequence range
+// remembered as lost; other tables (index entries) that fail are returned,
+// to be rebuilt from the data (index_rebuild.go).
+func (s *Store) checkTables(ro sstable.ReaderOptions) ([]CorruptFile, error) {
 	levels, err := s.db.SSTables()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var badIndex []CorruptFile
 	checked := map[uint64]string{} // backing file → reason (virtual tables share one)
 	for _, lvl := range levels {
 		for _, t := range lvl {
@@ -78,30 +80,34 @@ func (s *Store) checkTables(ro sstable.ReaderOptions) error {
 				if t.Virtual {
 					size = 0 // a virtual table's Size is its share of the backing file
 				}
-				reason = s.checkTable(ro, num, size)
+				_, _, data := dataSeqRange(t.Smallest.UserKey, t.Largest.UserKey)
+				reason = s.checkTable(ro, num, size, !data)
 				checked[num] = reason
 			}
 			if reason == "" {
 				continue
 			}
-			s.ct.report(s, CorruptFile{Path: s.tablePath(num), Smallest: t.Smallest.UserKey, Largest: t.Largest.UserKey, Reason: reason})
+			cf := CorruptFile{Path: s.tablePath(num), Smallest: bytes.Clone(t.Smallest.UserKey), Largest: bytes.Clone(t.Largest.UserKey), Reason: reason}
+			s.ct.report(s, cf)
 			lo, hi, ok := dataSeqRange(t.Smallest.UserKey, t.Largest.UserKey)
 			if !ok {
+				badIndex = append(badIndex, cf)
 				continue
 			}
 			d := damagedTable{num: num, path: s.tablePath(num), lo: lo, hi: hi,
 				start: bytes.Clone(t.Smallest.UserKey), end: bytes.Clone(t.Largest.UserKey), reason: reason}
 			if err := s.quarantine(d); err != nil {
-				return err
+				return nil, err
 			}
 			s.ct.addLost(d)
 		}
 	}
-	return nil
+	return badIndex, nil
 }
 
 // checkTable returns why table num is unusable, or "" (size 0: unknown).
-func (s *Store) checkTable(ro sstable.ReaderOptions, num, size uint64) string {
+// With allBlocks it also verifies every block's checksum.
+func (s *Store) checkTable(ro sstable.ReaderOptions, num, size uint64, allBlocks bool) string {
 	fs, path := s.cfg.FS, s.tablePath(num)
 	if s.missing[path] {
 		return "missing"
@@ -130,6 +136,11 @@ func (s *Store) checkTable(ro sstable.ReaderOptions, num, size uint64) string {
 	defer r.Close()
 	if _, err := r.Layout(); err != nil { // reads the index blocks
 		return fmt.Sprintf("index: %v", err)
+	}
+	if allBlocks {
+		if err := r.ValidateBlockChecksums(); err != nil {
+			return fmt.Sprintf("block: %v", err)
+		}
 	}
 	return ""
 }

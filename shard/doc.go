@@ -31,6 +31,15 @@
 // requests fail with ErrClosed. After a failed ingest or commit the store
 // refuses further writes (ErrClosed) until reopened.
 //
+// Disk faults (damage.go, damage_open.go, index_rebuild.go, syncgate.go;
+// docs/disk-faults.md): a damaged, missing or truncated sstable never stops
+// Open. A damaged data table is quarantined (hard-linked into quarantine/,
+// excised) and its shards listed by DamagedShards; healthy shards of tables
+// found damaged later are rewritten (Relocate) before QuarantineDamaged. A
+// damaged index table is rebuilt from the shard data, whose headers name
+// every shard. Corrupt reads and EIO return ErrCorrupt, never wrong bytes;
+// a failed fsync refuses every later write (ErrSyncFailed) until reopened.
+//
 // Space: Delete (and a replacing Put) drops the old data with a point
 // tombstone; the bytes return only when compaction rewrites that L6 table.
 // Reclaiming space by dropping or rewriting whole tables is future work.

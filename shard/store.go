@@ -143,9 +143,14 @@ func Open(cfg StoreConfig) (*Store, error) {
 		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
 	s.db = db
-	if err := s.checkTables(opts.MakeReaderOptions()); err != nil {
+	badIndex, err := s.checkTables(opts.MakeReaderOptions())
+	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("shard: open %s: check tables: %w", cfg.Dir, err)
+	}
+	if err := s.rebuildIndex(badIndex); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("shard: open %s: %w", cfg.Dir, err)
 	}
 	next, err := s.recover()
 	if err != nil {
