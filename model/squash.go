@@ -87,3 +87,16 @@ type RepoSquash struct {
 	Kept          int `json:"kept"`
 	LabelsDeleted int `json:"labels_deleted"`
 }
+
+// Horizons returns the per-repo horizons a (dry-run) result used, as the
+// SquashRequest.Horizons of the squash that follows it: only what the dry
+// run could see may then be deleted. Never nil.
+func (r SquashResult) Horizons() map[string]string {
+	h := make(map[string]string, len(r.Repos))
+	for _, x := range r.Repos {
+		if x.Horizon != "" {
+			h[x.Repo] = x.Horizon
+		}
+	}
+	return h
+}
