@@ -26,9 +26,9 @@ the bundle the repo's head label points at, with --retain-tags every bundle a la
 Labels pointing at a deleted bundle are deleted with it; kept bundles may name deleted parents.
 Chunks are not deleted (datamon gc reclaims the unreferenced ones).
 
-A dry run first shows what would be deleted; the squash then deletes at most what was older than the
-newest bundle the dry run saw, so bundles uploaded meanwhile are kept. It is safe to run while
-others upload. Asks for confirmation on a terminal; without one --force-yes is required (else exit 64).`
+A dry run first shows what would be deleted; the squash then considers only bundles at or before the
+newest one the dry run saw, so bundles uploaded meanwhile are kept (labels are read when the squash
+applies). It is safe to run while others upload. Asks for confirmation on a terminal; without one --force-yes is required (else exit 64).`
 )
 
 // squashFlags adds the retention flags and returns a reader for them.
