@@ -43,6 +43,8 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 		return tx.setPolicy(*c.Policy)
 	case opRetireLayouts:
 		return tx.retireLayouts(c.UpTo)
+	case opSquash:
+		return tx.squash(*c.Squash) // squash.go
 	}
 	if isDraftOp(c.Op) { // S3 draft / multipart ops (draft_fsm.go)
 		return tx.execDraft(c.Op, c.Draft)

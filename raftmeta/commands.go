@@ -34,6 +34,7 @@ var knownOps = map[string]bool{
 	opLayoutCapacity: true, opSetRepairRate: true, opRebalanceDone: true, // durability.go
 	opDraftPut: true, opDraftDelete: true, opDraftDiscard: true, opDraftCommit: true, // S3 drafts (draft_fsm.go)
 	opUploadCreate: true, opUploadPart: true, opUploadComplete: true, opUploadAbort: true,
+	opSquash: true, // squash.go
 }
 
 // repoRef names a repo.
@@ -61,6 +62,7 @@ type command struct {
 	UpTo    uint64           `json:"up_to,omitempty"`
 	Draft   *draftCmd        `json:"draft,omitempty"` // S3 draft / multipart ops (draft_fsm.go)
 	Dur     *durabilityCmd   `json:"dur,omitempty"`   // durability.go
+	Squash  *squashCmd       `json:"sq,omitempty"`    // squash.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -117,6 +119,8 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.NodeID == ""
 	case opLayoutCapacity, opSetRepairRate, opRebalanceDone:
 		missing = c.Dur == nil
+	case opSquash:
+		missing = c.Squash == nil
 	case opDraftPut, opDraftDelete, opDraftDiscard, opDraftCommit, // S3 drafts (draft_fsm.go)
 		opUploadCreate, opUploadPart, opUploadComplete, opUploadAbort:
 		missing = !c.Draft.complete(c.Op)

@@ -8,8 +8,8 @@ import (
 )
 
 func (a *app) contextCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "context", Short: "create, list and get contexts (namespaces of repos)"}
-	cmd.AddCommand(a.contextCreateCmd(), a.contextListCmd(), a.contextGetCmd())
+	cmd := &cobra.Command{Use: "context", Short: "create, list, get and squash contexts (namespaces of repos)"}
+	cmd.AddCommand(a.contextCreateCmd(), a.contextListCmd(), a.contextGetCmd(), a.contextSquashCmd())
 	return cmd
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 func (a *app) repoCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "repo", Short: "create, list, get and delete repos"}
-	cmd.AddCommand(a.repoCreateCmd(), a.repoListCmd(), a.repoGetCmd(), a.repoDeleteCmd())
+	cmd := &cobra.Command{Use: "repo", Short: "create, list, get, delete and squash repos"}
+	cmd.AddCommand(a.repoCreateCmd(), a.repoListCmd(), a.repoGetCmd(), a.repoDeleteCmd(), a.repoSquashCmd())
 	return cmd
 }
 

@@ -63,6 +63,7 @@ var allowed = map[string][]string{
 	"apiauth":  {},
 	"shard":    {"chunk", "erasure", "layout", "model"},
 	"raftlog":  {},
+	"semver":   {},
 }
 
 func TestImportRules(t *testing.T) {

@@ -13,6 +13,9 @@ import (
 const (
 	BundleCommit = "commit"
 	BundleReadOp = "read-bundle"
+	// BundleSquash deletes past versions no key names (Key empty); reads
+	// must stay valid, which CheckBundles checks as for any other history.
+	BundleSquash = "squash"
 )
 
 // Commit is the Input of a commit: one version of a bundle, file name → sha256.
@@ -37,6 +40,9 @@ func CheckBundles(ops []history.Op) Result {
 	r := Result{Checker: "bundle", Valid: true}
 	commits := map[string][]history.Op{}
 	for _, op := range ops {
+		if op.Type == BundleSquash && op.Status == history.Ok {
+			r.stat("squashes", 1)
+		}
 		if op.Type == BundleCommit {
 			if _, ok := op.Input.(Commit); !ok {
 				r.add(Anomaly{Kind: "malformed", Detail: fmt.Sprintf("commit %d input %T", op.ID, op.Input), OpIDs: []int{op.ID}})

@@ -57,6 +57,17 @@ func (b bundles) Commit(ctx context.Context, key, version string, files map[stri
 	})
 }
 
+// Squash squashes the repo keeping the newest bundle and every labelled
+// one (repo squash --retain-tags): every key keeps naming a whole version.
+// The server takes the horizon (the newest bundle when it receives the
+// request); commits racing it are judged in the Raft FSM, never lost.
+func (b bundles) Squash(ctx context.Context) error {
+	return b.c.try(ctx, func(c *client.Client) error {
+		_, err := c.SquashRepo(ctx, b.ctxN, b.repo, model.SquashRequest{RetainLatest: 1, RetainTags: true})
+		return err
+	})
+}
+
 // Read resolves the label (linearizable), then reads the bundle's manifest
 // and every file.
 func (b bundles) Read(ctx context.Context, key string) (map[string][]byte, bool, error) {
@@ -119,7 +130,7 @@ func bundleFactory(cfg Config) runner.WorkloadFactory {
 			return nil, err
 		}
 		return runner.NewBundleWorkload(runner.BundleWorkloadConfig{
-			Keys: cfg.BundleLabels, Definite: Definite,
+			Keys: cfg.BundleLabels, Definite: Definite, SquashOne: 25,
 			NewClient: func(env runner.WorkloadEnv, proc int) runner.BundleClient {
 				return bundles{c: newCaller(env.Dial, nodes, proc, env.OpTimeout), ctxN: cfg.Context, repo: cfg.BundleRepo}
 			},

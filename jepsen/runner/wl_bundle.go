@@ -19,6 +19,15 @@ type BundleClient interface {
 	Read(ctx context.Context, key string) (files map[string][]byte, found bool, err error)
 }
 
+// BundleSquasher is optionally implemented by a BundleClient: Squash
+// deletes past versions that no key names any more, keeping every version a
+// key names (datamon: repo squash --retain-tags), so that every read still
+// sees one whole committed version or nothing. Its effect is not checked
+// beyond that: it runs to exercise commits and reads next to squashes.
+type BundleSquasher interface {
+	Squash(ctx context.Context) error
+}
+
 // BundleWorkloadConfig configures NewBundleWorkload.
 type BundleWorkloadConfig struct {
 	Keys      int                                       // bundle keys (labels), default 4
@@ -28,6 +37,7 @@ type BundleWorkloadConfig struct {
 	MaxFiles  int                                       // (default 8)
 	Size      int                                       // bytes per file (default 512)
 	WriteOne  int                                       // one commit per WriteOne ops (default 3)
+	SquashOne int                                       // one squash per SquashOne ops if the client is a BundleSquasher (0: none)
 	Pace      time.Duration                             // default 5ms
 }
 
@@ -97,7 +107,17 @@ func (w *bundleWL) Client(ctx context.Context, p int, h *history.History) {
 	for n := 0; ctx.Err() == nil; n++ {
 		key := fmt.Sprintf("b%d", rng.IntN(w.cfg.Keys))
 		octx, cancel := context.WithTimeout(ctx, w.env.OpTimeout)
-		if rng.IntN(w.cfg.WriteOne) == 0 {
+		if sq, ok := c.(BundleSquasher); ok && w.cfg.SquashOne > 0 && rng.IntN(w.cfg.SquashOne) == 0 {
+			hd := h.Call(p, checker.BundleSquash, "", nil)
+			switch err := sq.Squash(octx); {
+			case err == nil:
+				hd.Ok(nil)
+			case w.cfg.Definite(err):
+				hd.Fail(nil, err)
+			default:
+				hd.Info(err)
+			}
+		} else if rng.IntN(w.cfg.WriteOne) == 0 {
 			version := fmt.Sprintf("p%d-%d", p, n)
 			files := w.files(rng, key, version)
 			hd := h.Call(p, checker.BundleCommit, key, checker.Commit{Version: version, Files: hashes(files)})
