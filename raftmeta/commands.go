@@ -34,6 +34,7 @@ var knownOps = map[string]bool{
 	opLayoutCapacity: true, opSetRepairRate: true, opRebalanceDone: true, // durability.go
 	opDraftPut: true, opDraftDelete: true, opDraftDiscard: true, opDraftCommit: true, // S3 drafts (draft_fsm.go)
 	opUploadCreate: true, opUploadPart: true, opUploadComplete: true, opUploadAbort: true,
+	opRenameRepo: true, opSwapManifests: true, // rename.go, delete_files.go
 }
 
 // repoRef names a repo.
@@ -61,6 +62,8 @@ type command struct {
 	UpTo    uint64           `json:"up_to,omitempty"`
 	Draft   *draftCmd        `json:"draft,omitempty"` // S3 draft / multipart ops (draft_fsm.go)
 	Dur     *durabilityCmd   `json:"dur,omitempty"`   // durability.go
+	Rename  *renameCmd       `json:"ren,omitempty"`   // rename.go
+	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -120,6 +123,10 @@ func decodeCommand(b []byte) (*command, error) {
 	case opDraftPut, opDraftDelete, opDraftDiscard, opDraftCommit, // S3 drafts (draft_fsm.go)
 		opUploadCreate, opUploadPart, opUploadComplete, opUploadAbort:
 		missing = !c.Draft.complete(c.Op)
+	case opRenameRepo:
+		missing = c.Rename == nil
+	case opSwapManifests:
+		missing = c.Swap == nil
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
