@@ -17,21 +17,11 @@ const opSwapManifests = "swap_manifests" // Swap
 // far below MaxCommandSize: a swap is about 250 bytes of JSON).
 const MaxSwaps = 512
 
-// ManifestSwap replaces one bundle's manifest: ManifestRoot, FileCount and
-// ByteCount become the new values if the bundle's root is still OldRoot.
-type ManifestSwap struct {
-	BundleID  string   `json:"id"`
-	OldRoot   chunk.ID `json:"old_root"`
-	NewRoot   chunk.ID `json:"new_root"`
-	FileCount uint64   `json:"file_count"`
-	ByteCount uint64   `json:"byte_count"`
-}
-
 // swapCmd is the payload of opSwapManifests.
 type swapCmd struct {
-	Context string         `json:"context"`
-	Repo    string         `json:"repo"`
-	Swaps   []ManifestSwap `json:"swaps"`
+	Context string               `json:"context"`
+	Repo    string               `json:"repo"`
+	Swaps   []model.ManifestSwap `json:"swaps"`
 }
 
 // SwapManifests applies swaps to bundles of context/repo in one command,
@@ -40,7 +30,7 @@ type swapCmd struct {
 // bundle changes. Bundle IDs, messages, parents and timestamps stay; labels
 // keep pointing at the same IDs. The old manifest pages and the chunks only
 // they referenced are left to GC. It returns the updated bundles.
-func (m *Meta) SwapManifests(ctx context.Context, context, repo string, swaps []ManifestSwap) ([]model.Bundle, error) {
+func (m *Meta) SwapManifests(ctx context.Context, context, repo string, swaps []model.ManifestSwap) ([]model.Bundle, error) {
 	c := swapCmd{Context: context, Repo: repo, Swaps: swaps}
 	if err := validateSwap(c); err != nil {
 		return nil, err

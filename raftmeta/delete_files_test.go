@@ -8,7 +8,6 @@ import (
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/model"
-	"github.com/datamon-io/datamon/raftmeta"
 	"github.com/datamon-io/datamon/raftmeta/raftmetatest"
 )
 
@@ -31,7 +30,7 @@ func TestSwapManifestsCompareAndSet(t *testing.T) {
 	root := func(s string) chunk.ID { return chunk.Sum([]byte(s)) }
 
 	// Both bundles at once.
-	got, err := m.SwapManifests(ctx, d, "pii", []raftmeta.ManifestSwap{
+	got, err := m.SwapManifests(ctx, d, "pii", []model.ManifestSwap{
 		{BundleID: b1.ID, OldRoot: b1.ManifestRoot, NewRoot: root("one'"), FileCount: 7, ByteCount: 70},
 		{BundleID: b2.ID, OldRoot: b2.ManifestRoot, NewRoot: root("two'"), FileCount: 8, ByteCount: 80},
 	})
@@ -51,7 +50,7 @@ func TestSwapManifestsCompareAndSet(t *testing.T) {
 	check(b2.ID, root("two'"), 8, "two", []string{b1.ID})
 
 	// A stale old root on one bundle: nothing changes, not even the other one.
-	_, err = m.SwapManifests(ctx, d, "pii", []raftmeta.ManifestSwap{
+	_, err = m.SwapManifests(ctx, d, "pii", []model.ManifestSwap{
 		{BundleID: b2.ID, OldRoot: root("two'"), NewRoot: root("two''"), FileCount: 1},
 		{BundleID: b1.ID, OldRoot: b1.ManifestRoot, NewRoot: root("one''"), FileCount: 1},
 	})
@@ -69,7 +68,7 @@ func TestSwapManifestsCompareAndSet(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			mm := c.Meta(c.Running()[i])
-			_, errs[i] = mm.SwapManifests(ctx, d, "pii", []raftmeta.ManifestSwap{
+			_, errs[i] = mm.SwapManifests(ctx, d, "pii", []model.ManifestSwap{
 				{BundleID: b1.ID, OldRoot: root("one'"), NewRoot: root("racer" + string(rune('a'+i))), FileCount: uint64(i)}})
 		}()
 	}
@@ -88,13 +87,13 @@ func TestSwapManifestsCompareAndSet(t *testing.T) {
 	}
 
 	// Unknown bundle, unknown repo, bad input.
-	if _, err := m.SwapManifests(ctx, d, "pii", []raftmeta.ManifestSwap{{BundleID: "nope", NewRoot: root("x")}}); !errors.Is(err, model.ErrNotFound) {
+	if _, err := m.SwapManifests(ctx, d, "pii", []model.ManifestSwap{{BundleID: "nope", NewRoot: root("x")}}); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("unknown bundle: %v", err)
 	}
-	if _, err := m.SwapManifests(ctx, d, "gone", []raftmeta.ManifestSwap{{BundleID: b1.ID, NewRoot: root("x")}}); !errors.Is(err, model.ErrNotFound) {
+	if _, err := m.SwapManifests(ctx, d, "gone", []model.ManifestSwap{{BundleID: b1.ID, NewRoot: root("x")}}); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("unknown repo: %v", err)
 	}
-	for _, bad := range [][]raftmeta.ManifestSwap{nil, {{BundleID: b1.ID}}, {{BundleID: b1.ID, NewRoot: root("x")}, {BundleID: b1.ID, NewRoot: root("y")}}} {
+	for _, bad := range [][]model.ManifestSwap{nil, {{BundleID: b1.ID}}, {{BundleID: b1.ID, NewRoot: root("x")}, {BundleID: b1.ID, NewRoot: root("y")}}} {
 		if _, err := m.SwapManifests(ctx, d, "pii", bad); !errors.Is(err, model.ErrInvalid) {
 			t.Fatalf("bad swaps %+v: %v", bad, err)
 		}

@@ -20,14 +20,6 @@ type renameCmd struct {
 	To      string `json:"to"`
 }
 
-// RenameResult is what a rename moved.
-type RenameResult struct {
-	Repo    model.Repo `json:"repo"`     // the repo under its new name (descriptor unchanged)
-	Bundles int        `json:"bundles"`  // bundles moved (IDs unchanged)
-	Labels  int        `json:"labels"`   // labels moved (with their history)
-	KeyRefs int        `json:"key_refs"` // access keys whose grant on the old name moved
-}
-
 // RenameRepo renames context/from to context/to in one Raft command: the
 // descriptor (description, contributor, timestamp, head label), every
 // bundle (same IDs), every label with its history and every access key
@@ -35,11 +27,11 @@ type RenameResult struct {
 // new name, never half of each. Errors: model.ErrInvalid (bad name, same
 // name), ErrNotFound (from), ErrExists (to), ErrPrecondition (the repo has
 // an open S3 draft or multipart upload: commit or discard it first).
-func (m *Meta) RenameRepo(ctx context.Context, context, from, to string) (RenameResult, error) {
+func (m *Meta) RenameRepo(ctx context.Context, context, from, to string) (model.RepoRenamed, error) {
 	if err := validateRename(renameCmd{Context: context, From: from, To: to}); err != nil {
-		return RenameResult{}, err
+		return model.RepoRenamed{}, err
 	}
-	return decodeResult[RenameResult](m.submit(ctx, &command{Op: opRenameRepo,
+	return decodeResult[model.RepoRenamed](m.submit(ctx, &command{Op: opRenameRepo,
 		Rename: &renameCmd{Context: context, From: from, To: to}}))
 }
 
@@ -85,7 +77,7 @@ func (tx *txn) renameRepo(r renameCmd) ([]byte, error) {
 			return nil, orErr(err, fmt.Errorf("%w: repo %s/%s has %s", model.ErrPrecondition, c, r.From, open.what))
 		}
 	}
-	res := RenameResult{}
+	res := model.RepoRenamed{}
 	if res.Bundles, err = tx.moveJSON(bundlesPrefix(c, r.From), bundlesPrefix(c, r.To), func(v *model.Bundle) { v.Repo = r.To }); err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ func repoAdminSeeds() [][]byte {
 		{Op: opRenameRepo, Rename: &renameCmd{Context: "default", From: "r", To: "r"}},
 		{Op: opRenameRepo, Rename: &renameCmd{Context: "default", From: "r", To: "../x"}},
 		{Op: opRenameRepo},
-		{Op: opSwapManifests, Swap: &swapCmd{Context: "default", Repo: "r", Swaps: []ManifestSwap{
+		{Op: opSwapManifests, Swap: &swapCmd{Context: "default", Repo: "r", Swaps: []model.ManifestSwap{
 			{BundleID: "x", NewRoot: chunk.Sum([]byte("n")), FileCount: 1}}}},
 		{Op: opSwapManifests, Swap: &swapCmd{Context: "default", Repo: "r"}},
 	} {
