@@ -58,8 +58,9 @@ func (s *Server) buildRoutes() []route {
 		newRoute(get, "/v1/cluster/status", (*Server).clusterStatus),
 		newRoute(get, "/v1/cluster/members", (*Server).clusterMembers),
 		newRoute(post, "/v1/cluster/remove-node", (*Server).removeNode),
-	}, append(durabilityRoutes(), // handlers_durability.go
-		draftRoutes()...)...) // handlers_draft.go
+	}, append(append(durabilityRoutes(), // handlers_durability.go
+		draftRoutes()...), // handlers_draft.go
+		repoAdminRoutes()...)...) // handlers_repo_admin.go
 }
 
 // match finds the route for method and path. A path that matches some
