@@ -132,8 +132,12 @@ func TestRepoAdminRoutes(t *testing.T) {
 
 type chunkPutter struct{ c *memChunks }
 
-func (p chunkPutter) PutChunk(ctx context.Context, b []byte) (chunk.ID, error) { return p.c.Put(ctx, b) }
+func (p chunkPutter) PutChunk(ctx context.Context, b []byte) (chunk.ID, error) {
+	return p.c.Put(ctx, b)
+}
 
 type chunkGetter struct{ c *memChunks }
 
-func (g chunkGetter) GetChunk(ctx context.Context, id chunk.ID) ([]byte, error) { return g.c.Get(ctx, id) }
+func (g chunkGetter) GetChunk(ctx context.Context, id chunk.ID) ([]byte, error) {
+	return g.c.Get(ctx, id)
+}
