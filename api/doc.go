@@ -19,6 +19,8 @@
 //	PUT    /v1/contexts/{ctx}/repos/{repo}/labels/{name}      {bundle_id, if_match?, if_not_exists?}
 //	GET    /v1/contexts/{ctx}/repos/{repo}/labels/{name}
 //	GET    /v1/contexts/{ctx}/repos/{repo}/labels/{name}/history
+//	POST   /v1/contexts/{ctx}/repos/{repo}/rename             {new_name} -> what moved
+//	POST   /v1/contexts/{ctx}/repos/{repo}/delete-files       {paths} -> per-bundle removals
 //	PUT    /v1/chunks                         raw body -> {"id": hex}
 //	GET    /v1/chunks/{id}                    raw body
 //	POST   /v1/chunks/has                     {"ids": [...]} -> {"present": [...]}
@@ -28,6 +30,20 @@
 // Reads are linearizable unless the query has stale=true, in which case the
 // request context is passed through Config.Stale. Errors are
 // {"error": {"code": C, "message": M}} with the status codes of CodeFor.
+//
+// Deleting files from bundles (delete-files, delete_files.go) runs here, on
+// the node, not in the client: the node reads and writes manifest pages
+// through its own chunk store (no page crosses the client's network link,
+// which matters for big bundles and many bundles), the request is one call
+// that either rewrites every affected bundle or changes none of them (up to
+// 256 bundles per metadata command), and clients cannot skip the checks.
+// For every bundle holding one of the paths the node writes a new manifest
+// without them (manifest.Filter), then swaps the manifest roots through
+// RepoAdmin.SwapManifests, a compare-and-set on each old root, so a
+// concurrent rewrite of the same bundle is detected (412 Precondition,
+// nothing changed: run it again). Bundle IDs stay. The old pages and the
+// removed files' chunks are only unreferenced, not erased: they stay on
+// disk until GC collects them. The work is bounded by Config.RequestTimeout.
 //
 // The package consumes narrow interfaces (Meta, Chunks, Cluster) that node
 // implements with raftmeta, cas and membership; it imports none of them.

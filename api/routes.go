@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/valyala/fasthttp"
@@ -58,9 +59,12 @@ func (s *Server) buildRoutes() []route {
 		newRoute(get, "/v1/cluster/status", (*Server).clusterStatus),
 		newRoute(get, "/v1/cluster/members", (*Server).clusterMembers),
 		newRoute(post, "/v1/cluster/remove-node", (*Server).removeNode),
-	}, append(append(durabilityRoutes(), // handlers_durability.go
-		draftRoutes()...), // handlers_draft.go
-		squashRoutes()...)...) // handlers_squash.go
+	}, slices.Concat(
+		durabilityRoutes(), // handlers_durability.go
+		draftRoutes(),      // handlers_draft.go
+		squashRoutes(),     // handlers_squash.go
+		repoAdminRoutes(),  // handlers_repo_admin.go
+	)...)
 }
 
 // match finds the route for method and path. A path that matches some

@@ -45,6 +45,10 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 		return tx.retireLayouts(c.UpTo)
 	case opSquash:
 		return tx.squash(*c.Squash) // squash.go
+	case opRenameRepo: // rename.go
+		return tx.renameRepo(*c.Rename)
+	case opSwapManifests: // delete_files.go
+		return tx.swapManifests(*c.Swap)
 	}
 	if isDraftOp(c.Op) { // S3 draft / multipart ops (draft_fsm.go)
 		return tx.execDraft(c.Op, c.Draft)

@@ -35,6 +35,7 @@ var knownOps = map[string]bool{
 	opDraftPut: true, opDraftDelete: true, opDraftDiscard: true, opDraftCommit: true, // S3 drafts (draft_fsm.go)
 	opUploadCreate: true, opUploadPart: true, opUploadComplete: true, opUploadAbort: true,
 	opSquash: true, // squash.go
+	opRenameRepo: true, opSwapManifests: true, // rename.go, delete_files.go
 }
 
 // repoRef names a repo.
@@ -63,6 +64,8 @@ type command struct {
 	Draft   *draftCmd        `json:"draft,omitempty"` // S3 draft / multipart ops (draft_fsm.go)
 	Dur     *durabilityCmd   `json:"dur,omitempty"`   // durability.go
 	Squash  *squashCmd       `json:"sq,omitempty"`    // squash.go
+	Rename  *renameCmd       `json:"ren,omitempty"`   // rename.go
+	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -124,6 +127,10 @@ func decodeCommand(b []byte) (*command, error) {
 	case opDraftPut, opDraftDelete, opDraftDiscard, opDraftCommit, // S3 drafts (draft_fsm.go)
 		opUploadCreate, opUploadPart, opUploadComplete, opUploadAbort:
 		missing = !c.Draft.complete(c.Op)
+	case opRenameRepo:
+		missing = c.Rename == nil
+	case opSwapManifests:
+		missing = c.Swap == nil
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)

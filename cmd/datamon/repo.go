@@ -10,8 +10,8 @@ import (
 )
 
 func (a *app) repoCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "repo", Short: "create, list, get, delete and squash repos"}
-	cmd.AddCommand(a.repoCreateCmd(), a.repoListCmd(), a.repoGetCmd(), a.repoDeleteCmd(), a.repoSquashCmd())
+	cmd := &cobra.Command{Use: "repo", Short: "create, list, get, rename, delete and squash repos"}
+	cmd.AddCommand(a.repoCreateCmd(), a.repoListCmd(), a.repoGetCmd(), a.repoDeleteCmd(), a.repoRenameCmd(), a.repoSquashCmd())
 	return cmd
 }
 
@@ -145,6 +145,7 @@ func (a *app) repoDeleteCmd() *cobra.Command {
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
 	cmd.Flags().Bool("force-yes", false, "do not ask for confirmation")
+	cmd.AddCommand(a.repoDeleteFilesCmd()) // repo_admin.go
 	return cmd
 }
 

@@ -7,41 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/datamon-io/datamon/api"
-	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/model"
-	"github.com/datamon-io/datamon/raftmeta"
-	"github.com/datamon-io/datamon/raftmeta/raftmetatest"
-	"github.com/valyala/fasthttp/fasthttputil"
 )
-
-// newRaftEnv is a testEnv whose API server runs on a real (one-node,
-// in-process) Raft metadata group: squash is decided in its FSM.
-func newRaftEnv(t *testing.T) (*testEnv, *raftmeta.Meta) {
-	t.Helper()
-	cl := raftmetatest.New(t, 1, raftmetatest.Options{RootKey: &testKey})
-	leader, err := cl.Leader(10 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := cl.Meta(leader)
-	err = raftmetatest.WaitFor(10*time.Second, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_, err := meta.GetAccessKey(ctx, testKey.ID)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := api.New(api.DefaultConfig(), meta, &mapChunks{m: map[chunk.ID][]byte{}}, oneNode{})
-	ln := fasthttputil.NewInmemoryListener()
-	hs := srv.HTTPServer()
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Shutdown(); _ = ln.Close() })
-	path := writeFile(t, "client.yaml", "server: http://node1:7001\naccess_key: AKCLI\nsecret_key: cli-secret\nname: Jane\nemail: jane@x\n")
-	return &testEnv{ln: ln, cfgPath: path, env: map[string]string{}}, meta
-}
 
 func TestSquashCLI(t *testing.T) {
 	e, meta := newRaftEnv(t)
