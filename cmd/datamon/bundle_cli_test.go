@@ -131,10 +131,13 @@ func TestBundleCLI(t *testing.T) {
 
 	// list files: text and json
 	out, _, _ = e.runB(t, "bundle", "list", "files", "--repo", "r", "--label", "v1")
-	if !strings.Contains(out, "name:one, size:1, hash:") || !strings.Contains(out, "name:zero, size:0, hash:") || strings.Count(out, "\n") != 13 {
+	if !strings.Contains(out, "name:one, size:1, hash:") || !strings.Contains(out, "name:zero, size:0, hash:") || strings.Count(out, "\n") != 5 {
 		t.Fatalf("list files: %q", out)
 	}
-	out, _, _ = e.runB(t, "--output", "json", "bundle", "list", "files", "--repo", "r")
+	if out, _, _ = e.runB(t, "bundle", "list", "files", "--repo", "r", "--label", "v1", "--all"); strings.Count(out, "\n") != 13 {
+		t.Fatalf("list files --all: %q", out)
+	}
+	out, _, _ = e.runB(t, "--output", "json", "bundle", "list", "files", "--repo", "r", "--all")
 	var files []bundleFile
 	if err := json.Unmarshal([]byte(out), &files); err != nil || len(files) != 11 || files[len(files)-1].Name != "zero" {
 		t.Fatalf("list files json: %v %q", err, out)

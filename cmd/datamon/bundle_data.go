@@ -13,7 +13,7 @@ import (
 
 // Default line formats of the data commands (datamon's).
 const (
-	fmtBundleFile = "name:{{.Name}}, size:{{.Size}}, hash:{{.Hash}}"
+	fmtBundleFile = "name:{{.NameWithPath}}, size:{{.Size}}, hash:{{.Hash}}"
 	fmtDiff       = "{{.Type}} , {{.Name}} , {{.LocalSize}} , {{.LocalHash}} , {{.RemoteSize}} , {{.RemoteHash}}"
 )
 
@@ -102,6 +102,9 @@ type bundleFile struct {
 	// (of the target for a symlink, empty for a directory).
 	Hash string `json:"hash"`
 }
+
+// NameWithPath is Name, under datamon's name for --format templates.
+func (f bundleFile) NameWithPath() string { return f.Name }
 
 // writerIsTerminal reports whether w is an interactive terminal.
 func writerIsTerminal(w io.Writer) bool {

@@ -62,6 +62,7 @@ func (a *app) bundleDownloadCmd() *cobra.Command {
 	cmd.Flags().String("name-filter", "", "only download paths matching this RE2 regular expression")
 	cmd.Flags().Bool("force-dest", false, "allow a non-empty destination (existing paths are replaced)")
 	addConcurrencyFlag(cmd)
+	a.addVerifyHashFlag(cmd)
 	cmd.AddCommand(a.bundleDownloadFileCmd())
 	return cmd
 }
@@ -101,16 +102,19 @@ func (a *app) bundleDownloadFileCmd() *cobra.Command {
 	cmd.Flags().String("destination", "", "directory to write into (required)")
 	cmd.Flags().String("file", "", "path of the file in the bundle (required)")
 	addConcurrencyFlag(cmd)
+	a.addVerifyHashFlag(cmd)
 	return cmd
 }
 
 func (a *app) bundleListFilesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "files",
-		Short: "list a bundle's entries: name, size, hash (latest, --bundle ID or --label L)",
-		Long: "One line per entry in path order. hash is BLAKE3-256 (hex) of the file's list of chunk IDs,\n" +
-			"a pure function of its content (of the target for a symlink; empty for a directory).\n" +
-			"--prefix P lists only paths starting with P.",
+		Short: "list a bundle's files: name, size, hash (latest, --bundle ID or --label L)",
+		Long: "One line per file in path order, as datamon: name:<path>, size:<bytes>, hash:<hash>.\n" +
+			"--all adds directories and symlinks (each item has .Type: file, dir or symlink).\n" +
+			"hash is BLAKE3-256 (hex) of the file's list of chunk IDs, a pure function of its content\n" +
+			"(of the target for a symlink; empty for a directory). --prefix P lists only paths starting with P.\n" +
+			"--format fields: .Name (alias .NameWithPath), .Type, .Size, .Mode, .MTime, .Target, .Hash.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, err := required(cmd, "repo")
@@ -136,7 +140,11 @@ func (a *app) bundleListFilesCmd() *cobra.Command {
 				return explain(err, fmt.Sprintf("manifest of bundle %s", b.ID))
 			}
 			var all []bundleFile
+			withAll, _ := cmd.Flags().GetBool("all")
 			err = mr.Walk(ctxOf(cmd), prefix, func(e manifest.Entry) error {
+				if !withAll && e.Type != manifest.File {
+					return nil
+				}
 				f := bundleFile{Name: e.Path, Type: e.Type.String(), Size: e.Size, Target: e.Target,
 					Mode: fmt.Sprintf("%04o", e.Mode), MTime: mtimeString(e.MTime), Hash: transfer.ContentHash(e)}
 				if a.output == "json" {
@@ -156,6 +164,7 @@ func (a *app) bundleListFilesCmd() *cobra.Command {
 	}
 	addBundleFlags(cmd)
 	cmd.Flags().String("prefix", "", "only paths starting with this")
+	cmd.Flags().Bool("all", false, "also list directories and symlinks (default: files only, as datamon)")
 	addFormatFlag(cmd, fmtBundleFile)
 	return cmd
 }

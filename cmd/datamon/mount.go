@@ -58,6 +58,7 @@ Needs a datamon built with FUSE (make build) and fuse3 (Linux), macFUSE (macOS) 
 	}
 	addBundleFlags(cmd)
 	addMountFlags(cmd)
+	a.addVerifyHashFlag(cmd)
 	cmd.AddCommand(a.bundleMountNewCmd(), a.bundleMountCommitCmd())
 	return cmd
 }

@@ -93,6 +93,7 @@ staging directory; retry with: datamon bundle mount commit --staging DIR`,
 	f.String("from-bundle", "", "start from this bundle (copy-on-write)")
 	f.String("staging", "", "staging directory (default ~/.cache/datamon/staging/<random id>)")
 	addMountFlags(cmd)
+	a.addVerifyHashFlag(cmd)
 	return cmd
 }
 

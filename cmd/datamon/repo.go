@@ -75,9 +75,13 @@ func (a *app) repoListCmd() *cobra.Command {
 			if err != nil {
 				return explain(err, fmt.Sprintf("context %q", s.context))
 			}
+			if ws, _ := cmd.Flags().GetBool("with-size"); ws {
+				return a.printReposWithSize(cmd, c, s.context, rs)
+			}
 			return a.print(cmd, rs)
 		},
 	}
+	cmd.Flags().Bool("with-size", false, withSizeHelp)
 	addFormatFlag(cmd, fmtRepo)
 	return cmd
 }
@@ -98,10 +102,14 @@ func (a *app) repoGetCmd() *cobra.Command {
 			if err != nil {
 				return explain(err, fmt.Sprintf("repo %q", v[0]))
 			}
+			if ws, _ := cmd.Flags().GetBool("with-size"); ws {
+				return a.printRepoWithSize(cmd, c, s.context, r)
+			}
 			return a.print(cmd, r)
 		},
 	}
 	cmd.Flags().String("repo", "", "repo name (required)")
+	cmd.Flags().Bool("with-size", false, withSizeHelp+"; also prints a line per bundle: ID , Message , Timestamp , Size (HumanSize)")
 	addFormatFlag(cmd, fmtRepo)
 	return cmd
 }

@@ -78,8 +78,9 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	a.addClusterCmds(cluster)
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
-	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd())
+	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd(), a.configCmd())
 	rejectUnknownSubcommands(root)
+	a.registerCompletions(root)
 	return root
 }
 
@@ -97,16 +98,7 @@ func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 	if a.output != "text" && a.output != "json" {
 		return s, usagef("--output must be text or json, not %q", a.output)
 	}
-	path, explicit := a.configPath, true
-	if path == "" {
-		path = a.getenv("DATAMON_CONFIG")
-	}
-	if path == "" {
-		explicit = false
-		if h, err := a.home(); err == nil {
-			path = h + "/.datamon/client.yaml"
-		}
-	}
+	path, explicit := a.configFile()
 	s.looked = "no --config, DATAMON_CONFIG unset, no home directory"
 	if path != "" {
 		fc, err := client.LoadFileConfig(path)
