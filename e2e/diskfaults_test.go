@@ -14,19 +14,18 @@ import (
 )
 
 // TestDiskFaultsDamagedSSTablesNodeRestart is issue 14's multi-process
-// test. 6 nodes on 3 sites, EC 4+2, 384 files of ~140 KiB uploaded in
-// 16 bundles (each node holds one shard of every chunk, in many ingested
-// sstables). One node is stopped
-// gracefully; below Pebble, bytes are flipped in 10 random data blocks, in
-// the index block of another sstable, a third sstable is truncated and a
-// fourth deleted. The node then:
+// test. 6 nodes on 3 sites, EC 4+2, 384 files of ~140 KiB uploaded in 16
+// bundles (each node holds one shard of every chunk, in a few dozen ingested
+// sstables). One node is stopped gracefully; below Pebble, bytes are flipped
+// in 10 random data blocks, in the index block of another sstable, a third
+// sstable is truncated and a fourth deleted. The node then:
 //   - starts and serves: the bundle downloads byte-exact through it alone;
-//   - reports exactly the damaged sstables (its log names them, no other;
-//     datamon's corrupt_files count equals them) and handles exactly their
-//     shards: relocated + rebuilt = the shards of the damaged files;
+//   - reports exactly the damaged sstables (its log names them and no other;
+//     its corrupt_files count equals them);
 //   - keeps the healthy shards of the flipped files (relocated locally, not
-//     rebuilt from elsewhere): rebuilt covers the unreadable shards only;
-//   - repairs until `cluster fsck --verify` is 100 % healthy;
+//     rebuilt from elsewhere) and rebuilds the unreadable ones only;
+//   - repairs until `cluster fsck --verify` is 100 % healthy and holds all
+//     its shards again;
 //
 // and no node log holds a panic.
 func TestDiskFaultsDamagedSSTablesNodeRestart(t *testing.T) {
