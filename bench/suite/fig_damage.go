@@ -85,9 +85,9 @@ func runDamage(ctx context.Context, e *Env) ([]report.Measurement, error) {
 		return nil, fmt.Errorf("suite: damage: after the clean restart: %w", err)
 	}
 	var dmg damageDone
-	damaged, err := restartTimed(ctx, cl, victim, vc, func(shards string) error {
-		dmg, err = damageFiles(shards, rand.New(rand.NewPCG(14, uint64(victim))))
-		return err
+	damaged, err := restartTimed(ctx, cl, victim, vc, func(shards string) (derr error) {
+		dmg, derr = damageFiles(shards, rand.New(rand.NewPCG(14, uint64(victim))))
+		return derr
 	})
 	if err != nil {
 		return nil, fmt.Errorf("suite: damage: damaged restart: %w", err)
@@ -188,17 +188,22 @@ func restartTimed(ctx context.Context, cl *localcluster.Cluster, i int, vc *clie
 	}
 }
 
-// waitDamageRebuilt polls node id's damage figures until its damage pass
-// has handled the damaged files (at least one shard rebuilt, none left
-// listed) and returns the shards rebuilt (damage pass and scrub).
+// waitDamageRebuilt polls node id's damage figures until a damage pass has
+// rebuilt shards and left none listed (the status clears damaged_shards
+// only after a pass without failures), and returns the shards rebuilt by
+// the damage pass and the scrub. A pass with failures is an error.
 func waitDamageRebuilt(ctx context.Context, c *client.Client, id string, lost int) (int, error) {
 	for {
 		d, err := c.Durability(ctx)
 		if err == nil {
 			for _, n := range d.Nodes {
-				got := int(n.Damage.Rebuilt + n.Scrub.Repaired)
-				if n.ID == id && n.Damage.Rebuilt > 0 && n.Damage.DamagedShards == 0 && (got >= lost || n.Damage.Failures > 0) {
-					return got, nil
+				dm := n.Damage
+				switch {
+				case n.ID != id || dm.Rebuilt == 0:
+				case dm.Failures > 0:
+					return 0, fmt.Errorf("suite: damage: %s: %d shards of damaged sstables failed to rebuild", id, dm.Failures)
+				case dm.DamagedShards == 0:
+					return int(dm.Rebuilt + n.Scrub.Repaired), nil
 				}
 			}
 		}
