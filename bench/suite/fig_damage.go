@@ -92,17 +92,15 @@ func runDamage(ctx context.Context, e *Env) ([]report.Measurement, error) {
 	if err != nil {
 		return nil, fmt.Errorf("suite: damage: damaged restart: %w", err)
 	}
-	served := time.Now()
-	n, err := waitDamageRebuilt(ctx, c, cl.Nodes[victim].ID, dmg.lost)
+	rb, err := waitDamageRebuilt(ctx, vc, cl.Nodes[victim].ID, dmg.lost)
 	if err != nil {
 		return nil, err
 	}
-	window := time.Since(served)
 	fsck, err := waitFsckHealthy(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("suite: damage: after the rebuild: %w", err)
 	}
-	return damageMeasurements(dmg, clean, damaged, n, window, set.Total(), fsck.Chunks, cl.Nodes[victim].ID), nil
+	return damageMeasurements(dmg, clean, damaged, rb, set.Total(), fsck.Chunks, cl.Nodes[victim].ID), nil
 }
 
 // damageDone is what damageFiles did.
@@ -188,34 +186,54 @@ func restartTimed(ctx context.Context, cl *localcluster.Cluster, i int, vc *clie
 	}
 }
 
-// waitDamageRebuilt polls node id's damage figures until a damage pass has
-// rebuilt shards and left none listed (the status clears damaged_shards
-// only after a pass without failures), and returns the shards rebuilt by
-// the damage pass and the scrub. A pass with failures is an error.
-func waitDamageRebuilt(ctx context.Context, c *client.Client, id string, lost int) (int, error) {
+// damageRebuild is what waitDamageRebuilt saw.
+type damageRebuild struct {
+	shards int           // rebuilt by the damage pass and the scrub
+	total  time.Duration // serving → done
+	pass   time.Duration // first sample showing the pass's listing → done (0: not seen)
+}
+
+// waitDamageRebuilt polls node id's damage figures (every 50 ms) until a
+// damage pass has rebuilt shards and left none listed (damaged_shards is
+// set when a pass lists them and cleared only after a pass without
+// failures). A pass with failures is an error.
+func waitDamageRebuilt(ctx context.Context, c *client.Client, id string, lost int) (damageRebuild, error) {
+	served := time.Now()
+	var listed time.Time
 	for {
 		d, err := c.Durability(ctx)
+		now := time.Now()
 		if err == nil {
 			for _, n := range d.Nodes {
 				dm := n.Damage
+				if n.ID != id {
+					continue
+				}
+				if dm.DamagedShards > 0 && listed.IsZero() {
+					listed = now
+				}
 				switch {
-				case n.ID != id || dm.Rebuilt == 0:
+				case dm.Rebuilt == 0:
 				case dm.Failures > 0:
-					return 0, fmt.Errorf("suite: damage: %s: %d shards of damaged sstables failed to rebuild", id, dm.Failures)
+					return damageRebuild{}, fmt.Errorf("suite: damage: %s: %d shards of damaged sstables failed to rebuild", id, dm.Failures)
 				case dm.DamagedShards == 0:
-					return int(dm.Rebuilt + n.Scrub.Repaired), nil
+					r := damageRebuild{shards: int(dm.Rebuilt + n.Scrub.Repaired), total: now.Sub(served)}
+					if !listed.IsZero() {
+						r.pass = now.Sub(listed)
+					}
+					return r, nil
 				}
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("suite: damage: %d shards not rebuilt on %s (%v): %w", lost, id, err, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+			return damageRebuild{}, fmt.Errorf("suite: damage: %d shards not rebuilt on %s (%v): %w", lost, id, err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-func damageMeasurements(d damageDone, clean, damaged time.Duration, rebuilt int, window time.Duration,
+func damageMeasurements(d damageDone, clean, damaged time.Duration, rb damageRebuild,
 	dataBytes int64, chunks int, id string) []report.Measurement {
 	shape := fmt.Sprintf("%s EC on %d nodes, node %s; %.0f MiB data set, %d chunks", repairEC, repairNodes, id,
 		float64(dataBytes)/(1<<20), chunks)
@@ -227,11 +245,19 @@ func damageMeasurements(d damageDone, clean, damaged time.Duration, rebuilt int,
 	s := report.OK(GroupProduct, DamageStart, damaged.Seconds(), "s").Against("", DamageStartClean).
 		WithNotes(fmt.Sprintf("%s; %.2f× the clean start; %s", what, damaged.Seconds()/clean.Seconds(), shape))
 	s.LowerIsBetter = true
-	rate := float64(rebuilt) / window.Seconds()
+	// The rate counts from the first status sample showing the damage
+	// pass's listing (polled every 50 ms); when the pass finished between
+	// two samples, from serving (which includes the wait for the pass).
+	window, from := rb.pass, "the damage pass's listing"
+	if window <= 0 {
+		window, from = rb.total, "serving (the pass ran between two samples)"
+	}
+	rate := float64(rb.shards) / window.Seconds()
 	r := report.OK(GroupProduct, DamageRebuild, rate, "shards/s").
-		WithNotes(fmt.Sprintf("%d shards rebuilt by the damage pass (and scrub) in %s from serving, incl. the wait for the first pass "+
-			"(every 2 s, --fast); %s", rebuilt, window.Round(time.Millisecond), what))
-	mb := float64(d.bytes) * float64(rebuilt) / float64(max(1, d.lost)) / window.Seconds() / 1e6
+		WithNotes(fmt.Sprintf("%d shards rebuilt by the damage pass (and scrub) in %s from %s; %s from serving, incl. the wait "+
+			"for the first pass (every 2 s, --fast); %s", rb.shards, window.Round(time.Millisecond), from,
+			rb.total.Round(time.Millisecond), what))
+	mb := float64(d.bytes) * float64(rb.shards) / float64(max(1, d.lost)) / window.Seconds() / 1e6
 	b := report.OK(GroupProduct, DamageRebuildMBps, mb, "MB/s").Against(ceiling.DiskWrite2, RepairRate+".default").
 		WithNotes("sstable bytes of the damaged files over the same window; peer = repair after a node loss in this run")
 	return []report.Measurement{c, s, r, b}
