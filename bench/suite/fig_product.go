@@ -42,6 +42,9 @@ func registerProduct(r *Registry) {
 	r.Register(Figure{Name: "product.repair", Group: GroupProduct, Unit: "MB/s", Timeout: 5 * time.Minute,
 		Doc: "repair MB/s rebuilt after losing a node (own 5-node 2+2 cluster) at the default and highest rate; time until fsck is healthy",
 		Run: runRepair})
+	r.Register(Figure{Name: "product.repair.damage", Group: GroupProduct, Unit: "s", Timeout: 5 * time.Minute,
+		Doc: "node start → serving with 1 % of its sstables damaged vs a clean start; shards/s rebuilt after the report (own 5-node 2+2 cluster)",
+		Run: runDamage})
 	r.Register(Figure{Name: "scale.sweep", Group: GroupScale, Unit: "MB/s",
 		Doc: "chunk PUT 4 MiB throughput vs client concurrency 1–64 (line chart)", Run: runSweep})
 	r.Register(Figure{Name: "scale.sweep-s3", Group: GroupScale, Unit: "MB/s",

@@ -76,7 +76,7 @@ func TestDefaultRegistryPlacementAndPlaceholders(t *testing.T) {
 			t.Errorf("peer ran despite -skip-peers: %s", m.Name)
 		}
 	}
-	if placed != len(Tiny().PlacementNodes)+2 || skipped != 1 {
+	if placed != len(Tiny().PlacementNodes)+2 || skipped != 2 { // product.repair and product.repair.damage
 		t.Fatalf("placement rows %d, repair placeholders %d", placed, skipped)
 	}
 	if _, _, err := Run(context.Background(), Config{Profile: Tiny(), OutDir: t.TempDir(), Only: []string{"nope"}}, Default()); !errors.Is(err, ErrConfig) {
