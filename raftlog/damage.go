@@ -268,3 +268,27 @@ func (s *Store) ClearDamage() error {
 
 // ClearRaftDamage is ClearDamage for raftmeta.StoreDamage.
 func (s *Store) ClearRaftDamage() error { return s.ClearDamage() }
+
+// RecordRaftDamage persists log damage found by the caller (raftmeta
+// discards the whole log when the FSM cannot be rebuilt locally): the node
+// then refuses to vote, across restarts, until ClearDamage.
+func (s *Store) RecordRaftDamage(reason string) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	d := Damage{Log: true, Reason: reason, At: time.Now().UTC()}
+	if s.damage != nil {
+		d = *s.damage
+		d.Log = true
+		d.Reason += "; " + reason
+	}
+	js, _ := json.Marshal(d)
+	if err := s.db.Set(damageKey, js, pebble.Sync); err != nil {
+		return fmt.Errorf("raftlog: record damage: %w", err)
+	}
+	s.damage = &d
+	return nil
+}

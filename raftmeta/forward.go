@@ -16,8 +16,11 @@ const (
 	kindApply      = "apply"       // payload: encoded command; reply: Data
 	kindReadIndex  = "readindex"   // no payload; reply: Index
 	kindRemoveNode = "remove_node" // payload: node ID
-	envVersion     = byte(1)
-	maxEnvelope    = MaxCommandSize + 4096
+	// kindCommitIndex: no payload; reply: Index, the leader's confirmed
+	// commit index (recovery.go).
+	kindCommitIndex = "commitindex"
+	envVersion      = byte(1)
+	maxEnvelope     = MaxCommandSize + 4096
 )
 
 type envelope struct {
@@ -56,6 +59,7 @@ var errorCodes = []struct {
 	{"not_leader", raft.ErrEnqueueTimeout},
 	{"no_leader", ErrNoLeader},
 	{"bad_command", ErrBadCommand},
+	{"recovering", ErrRecovering},
 	{"closed", ErrClosed},
 	{"closed", raft.ErrRaftShutdown},
 	{"deadline", context.DeadlineExceeded},
@@ -131,6 +135,8 @@ func (m *Meta) HandleForward(ctx context.Context, req []byte) ([]byte, error) {
 		}
 	case kindReadIndex:
 		rep.Index, err = m.localReadIndex(ctx)
+	case kindCommitIndex:
+		rep.Index, err = m.localCommitIndex(ctx)
 	case kindRemoveNode:
 		err = m.removeNodeLocal(ctx, string(env.Payload))
 	default:
