@@ -292,3 +292,13 @@ func (s *Store) RecordRaftDamage(reason string) error {
 	s.damage = &d
 	return nil
 }
+
+// Flush writes the memtable to an sstable (tests and tools: it lets a test
+// place recent writes, e.g. the stable values, in a table of their own).
+func (s *Store) Flush() error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	return s.db.Flush()
+}

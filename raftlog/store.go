@@ -118,7 +118,16 @@ func pebbleOptions(cfg Config, ct *corruptionTracker) *pebble.Options {
 // so both count as damaged). A database that cannot be opened even so is
 // salvaged as nothing.
 func openScan(cfg Config, ct *corruptionTracker) (*pebble.DB, *salvage, error) {
-	db, err := pebble.Open(cfg.Dir, pebbleOptions(cfg, ct))
+	walDamage, err := checkWAL(cfg.FS, cfg.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var db *pebble.DB
+	if walDamage != "" {
+		err = fmt.Errorf("%w: %s", ErrCorrupt, walDamage)
+	} else {
+		db, err = pebble.Open(cfg.Dir, pebbleOptions(cfg, ct))
+	}
 	if err == nil {
 		sv := scan(db, ct, false)
 		if sv.logBad || sv.stableBad {
@@ -126,7 +135,7 @@ func openScan(cfg Config, ct *corruptionTracker) (*pebble.DB, *salvage, error) {
 		}
 		return db, sv, nil
 	}
-	if !pebble.IsCorruptionError(err) {
+	if walDamage == "" && !pebble.IsCorruptionError(err) {
 		return nil, nil, err
 	}
 	cfg.Logger.Error("raftlog: corrupt store, moving its WAL aside", "dir", cfg.Dir, "err", err)
