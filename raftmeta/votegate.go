@@ -79,8 +79,8 @@ func (g *voteGate) pump() {
 	}
 }
 
-func (g *voteGate) Consumer() <-chan raft.RPC         { return g.out }
-func (g *voteGate) LocalAddr() raft.ServerAddress     { return g.inner.LocalAddr() }
+func (g *voteGate) Consumer() <-chan raft.RPC     { return g.out }
+func (g *voteGate) LocalAddr() raft.ServerAddress { return g.inner.LocalAddr() }
 func (g *voteGate) EncodePeer(id raft.ServerID, a raft.ServerAddress) []byte {
 	return g.inner.EncodePeer(id, a)
 }
