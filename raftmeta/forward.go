@@ -29,9 +29,12 @@ type envelope struct {
 }
 
 type reply struct {
-	Index uint64     `json:"index,omitempty"`
-	Data  []byte     `json:"data,omitempty"`
-	Err   *wireError `json:"err,omitempty"`
+	Index uint64 `json:"index,omitempty"`
+	// Last and Term: the leader's last log index and term (commitindex).
+	Last uint64     `json:"last,omitempty"`
+	Term uint64     `json:"term,omitempty"`
+	Data []byte     `json:"data,omitempty"`
+	Err  *wireError `json:"err,omitempty"`
 }
 
 type wireError struct {
@@ -136,7 +139,9 @@ func (m *Meta) HandleForward(ctx context.Context, req []byte) ([]byte, error) {
 	case kindReadIndex:
 		rep.Index, err = m.localReadIndex(ctx)
 	case kindCommitIndex:
-		rep.Index, err = m.localCommitIndex(ctx)
+		var pos leaderPos
+		pos, err = m.localLeaderPos(ctx)
+		rep.Index, rep.Last, rep.Term = pos.commit, pos.last, pos.term
 	case kindRemoveNode:
 		err = m.removeNodeLocal(ctx, string(env.Payload))
 	default:

@@ -41,11 +41,11 @@ func (m *Meta) readBarrier(ctx context.Context) error {
 // with a quorum (VerifyLeader), and the index is mapped to the last entry
 // the FSM sees.
 func (m *Meta) localReadIndex(ctx context.Context) (uint64, error) {
-	commit, err := m.localCommitIndex(ctx)
+	pos, err := m.localLeaderPos(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return m.effectiveIndex(ctx, commit)
+	return m.effectiveIndex(ctx, pos.commit)
 }
 
 func (m *Meta) termBarrier(ctx context.Context, term uint64) error {

@@ -110,39 +110,49 @@ func (m *Meta) serving() error {
 	return nil
 }
 
-// recoverLoop asks the leader for its commit index once, then waits for
-// raft's applied index (local log and snapshot) to reach it, then lifts the
-// refusal: clears the persisted damage record, opens the vote gate, serves.
+// recoverLoop asks the leader where its log stands (target), waits until
+// this node holds it, then lifts the refusal: clears the persisted damage
+// record, opens the vote gate, serves. "Holds it" (caughtUp) is: raft's
+// applied index reached the leader's commit index (every committed entry
+// is here, in the log or the snapshot) and, in the leader's term, the log
+// reached the leader's last index (every entry this node may have
+// acknowledged to that leader before the damage is here again, so the
+// leader's stale match index for it is true again). A term change before
+// that asks the new leader again: a new leader counts acknowledgements
+// from scratch.
 func (m *Meta) recoverLoop() {
 	defer m.wg.Done()
 	t := time.NewTicker(m.cfg.ReconcileInterval)
 	defer t.Stop()
+	var target *leaderPos
 	for {
 		select {
 		case <-m.stop:
 			return
 		case <-t.C:
 		}
-		m.rec.mu.Lock()
-		target := m.rec.target
-		m.rec.mu.Unlock()
-		if target == 0 {
+		if target != nil && m.raft.CurrentTerm() > target.term {
+			m.log.Info("raftmeta: recovering: term changed, asking the new leader", "old_term", target.term)
+			target = nil
+		}
+		if target == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ApplyTimeout)
 			rep, err := m.leaderCallOnce(ctx, kindCommitIndex, nil, func(ctx context.Context) (reply, error) {
-				idx, err := m.localCommitIndex(ctx)
-				return reply{Index: idx}, err
+				pos, err := m.localLeaderPos(ctx)
+				return reply{Index: pos.commit, Last: pos.last, Term: pos.term}, err
 			})
 			cancel()
-			if err != nil || rep.Index == 0 {
+			if err != nil || rep.Term == 0 {
 				continue
 			}
+			target = &leaderPos{commit: rep.Index, last: rep.Last, term: rep.Term}
 			m.rec.mu.Lock()
-			m.rec.target = rep.Index
+			m.rec.target = rep.Last
 			m.rec.mu.Unlock()
-			m.log.Info("raftmeta: recovering: catching up to the leader's commit index", "target", rep.Index)
+			m.log.Info("raftmeta: recovering: catching up to the leader", "commit", rep.Index, "last", rep.Last, "term", rep.Term)
 			continue
 		}
-		if m.raft.AppliedIndex() < target {
+		if !m.caughtUp(*target) {
 			continue
 		}
 		if p := m.rec.persist; p != nil {
@@ -156,30 +166,39 @@ func (m *Meta) recoverLoop() {
 		}
 		m.rec.active.Store(false)
 		m.log.Warn("raftmeta: recovered from store damage: serving metadata and voting again",
-			"stores", m.rec.damaged(), "target", target, "took", time.Since(m.rec.since).Round(time.Millisecond))
+			"stores", m.rec.damaged(), "commit", target.commit, "last", target.last,
+			"took", time.Since(m.rec.since).Round(time.Millisecond))
 		return
 	}
 }
 
-// localCommitIndex is the leader's commit index once an entry of its term
-// is committed and its leadership is confirmed by a quorum: it covers every
-// entry committed before the call.
-func (m *Meta) localCommitIndex(ctx context.Context) (uint64, error) {
+func (m *Meta) caughtUp(t leaderPos) bool {
+	return m.raft.CurrentTerm() == t.term && m.raft.LastIndex() >= t.last && m.raft.AppliedIndex() >= t.commit
+}
+
+// leaderPos is where the leader's log stands: its commit index (covering
+// every entry committed before the call), its last index and its term.
+type leaderPos struct{ commit, last, term uint64 }
+
+// localLeaderPos reads leaderPos on the leader once an entry of its term is
+// committed and its leadership is confirmed by a quorum.
+func (m *Meta) localLeaderPos(ctx context.Context) (leaderPos, error) {
 	if m.raft.State() != raft.Leader {
-		return 0, ErrNotLeader
+		return leaderPos{}, ErrNotLeader
 	}
 	term := m.raft.CurrentTerm()
 	if err := m.termBarrier(ctx, term); err != nil {
-		return 0, err
+		return leaderPos{}, err
 	}
 	commit := m.raft.CommitIndex()
 	if err := waitFuture(ctx, m.raft.VerifyLeader()); err != nil {
-		return 0, fmt.Errorf("raftmeta: verify leader: %w", err)
+		return leaderPos{}, fmt.Errorf("raftmeta: verify leader: %w", err)
 	}
+	last := m.raft.LastIndex()
 	if m.raft.CurrentTerm() != term {
-		return 0, fmt.Errorf("%w: term changed during read", ErrNotLeader)
+		return leaderPos{}, fmt.Errorf("%w: term changed during read", ErrNotLeader)
 	}
-	return commit, nil
+	return leaderPos{commit: commit, last: last, term: term}, nil
 }
 
 // DamageStats is the recovery state for metrics: which stores are damaged
