@@ -141,6 +141,9 @@ func (m *Meta) Close() error {
 		m.wg.Wait()
 		m.raft.DeregisterObserver(m.observer)
 		err := m.raft.Shutdown().Error()
+		if m.gate != nil {
+			m.gate.stop() // raft closed the transport (and the gate) already; make sure the pump ends
+		}
 		m.closeErr = errors.Join(err, m.fsm.close())
 	})
 	return m.closeErr

@@ -116,10 +116,13 @@ func (g *voteGate) TimeoutNow(id raft.ServerID, target raft.ServerAddress, args 
 	return g.inner.TimeoutNow(id, target, args, resp)
 }
 
+// stop ends the pump without closing the inner transport.
+func (g *voteGate) stop() { g.once.Do(func() { close(g.done) }) }
+
 // Close stops the pump and closes the inner transport if it can be closed
 // (raft calls it on Shutdown, as it would the inner one).
 func (g *voteGate) Close() error {
-	g.once.Do(func() { close(g.done) })
+	g.stop()
 	if c, ok := g.inner.(raft.WithClose); ok {
 		return c.Close()
 	}
