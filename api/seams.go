@@ -109,4 +109,8 @@ type MetaStatus struct {
 	// ShardWrites is this node's shard-write state: "accepted", or
 	// "refused: low disk space (…)" while its disk is (nearly) full.
 	ShardWrites string `json:"shard_writes,omitempty"`
+	// Metadata is this node's metadata state: "serving", or "refused: …"
+	// while it recovers from a damaged raft log, stable store or FSM
+	// (reads and writes on it answer 503 Unavailable meanwhile).
+	Metadata string `json:"metadata,omitempty"`
 }

@@ -32,6 +32,10 @@ type Status struct {
 	StateHash     string   `json:"state_hash,omitempty"`
 	// ShardWrites: "accepted", or "refused: low disk space (…)".
 	ShardWrites string `json:"shard_writes,omitempty"`
+	// Metadata: "serving", or "refused: … damaged …; recovering from the
+	// leader" while the node recovers from a damaged raft log, stable
+	// store or FSM.
+	Metadata string `json:"metadata,omitempty"`
 }
 
 // LabelOptions are the compare-and-set conditions of SetLabel.

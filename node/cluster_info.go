@@ -51,7 +51,7 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 		NodeID: st.ID, State: st.State, LeaderID: st.Leader.ID, LeaderAddr: st.Leader.Addr,
 		Term: st.Term, CommitIndex: st.CommitIndex, AppliedIndex: st.AppliedIndex,
 		Voters: st.Voters, NonVoters: st.NonVoters, LayoutVersion: st.LayoutVersion,
-		StateHash: hash, ShardWrites: c.n.guard.ShardWrites(),
+		StateHash: hash, ShardWrites: c.n.guard.ShardWrites(), Metadata: st.Metadata,
 	}, nil
 }
 
@@ -75,6 +75,12 @@ func (c clusterInfo) Metrics() map[string]float64 {
 	out["datamon_raft_elections_total"] = float64(es.Elections)
 	out["datamon_raft_leader_changes_total"] = float64(es.LeaderChanges)
 	out["datamon_raft_last_contact_seconds"] = es.LastContact.Seconds()
+	dm := c.n.meta.DamageStats()
+	out["datamon_raft_store_damaged_log"] = b2f(dm.Log)
+	out["datamon_raft_store_damaged_stable"] = b2f(dm.Stable)
+	out["datamon_raft_store_damaged_fsm"] = b2f(dm.FSM)
+	out["datamon_raft_recovering"] = b2f(dm.Recovering)
+	out["datamon_raft_votes_refused_total"] = float64(dm.VotesRefused)
 	ds := c.n.guard.Stats()
 	out["datamon_disk_avail_bytes"] = float64(ds.AvailBytes)
 	out["datamon_disk_ballast_releases_total"] = float64(ds.Releases)
@@ -83,4 +89,11 @@ func (c clusterInfo) Metrics() map[string]float64 {
 		out["datamon_disk_low"] = 1
 	}
 	return out
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

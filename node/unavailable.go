@@ -19,6 +19,9 @@ var degradedErrs = []error{
 	// forward to the leader failed, leadership or quorum lost mid-apply,
 	// the Raft apply queue full, the store shutting down.
 	raftmeta.ErrNoLeader, raftmeta.ErrNotLeader, raftmeta.ErrForward, raftmeta.ErrClosed,
+	// This node found its raft log, stable store or FSM damaged and
+	// catches up from the leader (another node serves the call now).
+	raftmeta.ErrRecovering,
 	raft.ErrNotLeader, raft.ErrLeadershipLost, raft.ErrLeadershipTransferInProgress,
 	raft.ErrEnqueueTimeout, raft.ErrRaftShutdown, raft.ErrAbortedByRestore,
 	// Chunks: too few shard owners alive or durable for a write (owners

@@ -29,6 +29,22 @@
 // Stable-store writes are independent synced batches. After Close every method
 // returns ErrClosed; Close is idempotent.
 //
+// Damage at open ("Raft-side corruption"): Open reads every record, so
+// every block checksum and every record's CRC-32C and index is checked, and
+// checks the newest WAL before Pebble replays it (walcheck.go: a damaged
+// record that Pebble would take for a torn tail, dropping the synced entries
+// after it). Pebble runs with WAL sync chunks and a DataCorruption listener
+// (a corrupt block is an error, not a Fatalf panic). A damaged store is
+// rebuilt (damage.go): the log entries before the first bad one, and the
+// stable values that read, go into a new database together with a Damage
+// record, in one synced batch; the old database is moved to
+// Dir+".damaged-<time>". A store Pebble cannot open as corrupt first has its
+// WAL moved aside. Damage stays recorded across restarts until ClearDamage:
+// the caller (raftmeta) must not let the node vote until it holds again
+// everything it could have acknowledged (docs/disk-faults.md, "Raft log and
+// FSM"). Errors that are not corruption (permissions, a held lock) still
+// fail Open.
+//
 // The store tolerates gaps between indexes but reports IsMonotonic() == true:
 // deleting all logs is a single cheap range tombstone, so raft may clear the log
 // after a snapshot restore instead of relying on gaps.

@@ -38,6 +38,20 @@
 // read index by walking back over trailing no-op/barrier entries, so
 // followers never wait for an index their FSM cannot reach.
 //
+// Store damage (recovery.go, votegate.go, fsm_damage.go): a damaged FSM is
+// moved aside and rebuilt from the local snapshot and log. If that snapshot
+// is unusable, the snapshots newer than the FSM are hidden from raft and the
+// local log is discarded, so the leader sends a snapshot. A damaged raft log
+// or stable store is rebuilt by raftlog and reported through StoreDamage.
+// While any store is damaged the node refuses metadata (ErrRecovering).
+// After log or stable-store damage it also takes no part in elections: the
+// transport is wrapped in a vote gate that refuses RequestVote, pre-vote and
+// TimeoutNow and fails its own vote requests. This lasts until raft's
+// applied index has reached the leader's confirmed commit index and, in the
+// leader's term, its log has reached the leader's last index. Only then has
+// it again every entry it could have acknowledged. The rule for what may be
+// discarded is in docs/disk-faults.md, "Raft log and FSM".
+//
 // Concurrency: *Meta is safe for concurrent use. Writes and reads may be
 // called from any goroutine on any node; Close stops the bootstrap and
 // reconcile goroutines and shuts raft down, then closes Pebble. Layout() is

@@ -37,7 +37,7 @@ func FuzzApplyDraft(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var hashes []string
 		for i := 0; i < 2; i++ {
-			fs, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
+			fs, _, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,4 +21,11 @@ var (
 	ErrForward = errors.New("raftmeta: forward to leader failed")
 	// ErrRemote: the leader returned an error without a known type.
 	ErrRemote = errors.New("raftmeta: remote error")
+	// ErrRecovering: this node found its raft log, stable store or FSM
+	// damaged and refuses to serve metadata until it has caught up from
+	// the leader (see recovery.go); another node can serve the call.
+	ErrRecovering = errors.New("raftmeta: metadata store damaged, recovering from the leader")
+	// ErrVotesRefused: a node recovering from a damaged log or stable store
+	// takes no part in elections (see votegate.go).
+	ErrVotesRefused = errors.New("raftmeta: votes refused while recovering")
 )

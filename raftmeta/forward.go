@@ -16,8 +16,11 @@ const (
 	kindApply      = "apply"       // payload: encoded command; reply: Data
 	kindReadIndex  = "readindex"   // no payload; reply: Index
 	kindRemoveNode = "remove_node" // payload: node ID
-	envVersion     = byte(1)
-	maxEnvelope    = MaxCommandSize + 4096
+	// kindCommitIndex: no payload; reply: Index, the leader's confirmed
+	// commit index (recovery.go).
+	kindCommitIndex = "commitindex"
+	envVersion      = byte(1)
+	maxEnvelope     = MaxCommandSize + 4096
 )
 
 type envelope struct {
@@ -26,9 +29,12 @@ type envelope struct {
 }
 
 type reply struct {
-	Index uint64     `json:"index,omitempty"`
-	Data  []byte     `json:"data,omitempty"`
-	Err   *wireError `json:"err,omitempty"`
+	Index uint64 `json:"index,omitempty"`
+	// Last and Term: the leader's last log index and term (commitindex).
+	Last uint64     `json:"last,omitempty"`
+	Term uint64     `json:"term,omitempty"`
+	Data []byte     `json:"data,omitempty"`
+	Err  *wireError `json:"err,omitempty"`
 }
 
 type wireError struct {
@@ -56,6 +62,7 @@ var errorCodes = []struct {
 	{"not_leader", raft.ErrEnqueueTimeout},
 	{"no_leader", ErrNoLeader},
 	{"bad_command", ErrBadCommand},
+	{"recovering", ErrRecovering},
 	{"closed", ErrClosed},
 	{"closed", raft.ErrRaftShutdown},
 	{"deadline", context.DeadlineExceeded},
@@ -131,6 +138,10 @@ func (m *Meta) HandleForward(ctx context.Context, req []byte) ([]byte, error) {
 		}
 	case kindReadIndex:
 		rep.Index, err = m.localReadIndex(ctx)
+	case kindCommitIndex:
+		var pos leaderPos
+		pos, err = m.localLeaderPos(ctx)
+		rep.Index, rep.Last, rep.Term = pos.commit, pos.last, pos.term
 	case kindRemoveNode:
 		err = m.removeNodeLocal(ctx, string(env.Payload))
 	default:

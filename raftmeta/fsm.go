@@ -39,6 +39,8 @@ type fsm struct {
 	notify chan struct{} // closed and replaced whenever applied advances
 
 	layouts atomic.Pointer[[]layout.Layout] // newest first; [0] current
+
+	corrupt *fsmCorruption
 }
 
 var (
@@ -46,17 +48,43 @@ var (
 	_ raft.ConfigurationStore = (*fsm)(nil)
 )
 
-func openFSM(dir string, fs vfs.FS, logger *slog.Logger, dedupWindow uint64) (*fsm, error) {
-	db, err := pebble.Open(dir, &pebble.Options{FS: fs, Logger: pebbleLogger{logger}})
+// openFSM opens the FSM database and verifies all of it. A damaged one
+// (corrupt blocks, an unopenable database, records the FSM cannot load) is
+// moved aside and replaced by an empty one: the FSM is derived state, New
+// rebuilds it from the local snapshot and log or from the leader.
+// damage is the reason, "" when the database was healthy.
+func openFSM(dir string, fs vfs.FS, logger *slog.Logger, dedupWindow uint64) (f *fsm, damage string, err error) {
+	c := &fsmCorruption{log: logger}
+	db, damage, err := openVerified(dir, fs, logger, c)
 	if err != nil {
-		return nil, fmt.Errorf("raftmeta: open fsm %s: %w", dir, err)
+		return nil, "", err
 	}
-	f := &fsm{db: db, logger: logger, dedupWindow: dedupWindow, notify: make(chan struct{})}
+	if db != nil {
+		f = &fsm{db: db, logger: logger, dedupWindow: dedupWindow, notify: make(chan struct{}), corrupt: c}
+		if err := f.reload(); err == nil {
+			return f, "", nil
+		} else {
+			_ = db.Close()
+			damage = err.Error()
+		}
+	}
+	q, qerr := quarantineDir(fs, dir)
+	if qerr != nil {
+		return nil, "", fmt.Errorf("raftmeta: fsm %s is damaged (%s) and cannot be moved aside: %w", dir, damage, qerr)
+	}
+	logger.Error("raftmeta: fsm store damaged; moved aside, rebuilding from the snapshot and the log",
+		"dir", dir, "quarantine", q, "reason", damage)
+	c = &fsmCorruption{log: logger}
+	db, err = pebble.Open(dir, fsmOptions(fs, logger, c))
+	if err != nil {
+		return nil, "", fmt.Errorf("raftmeta: open fresh fsm %s: %w", dir, err)
+	}
+	f = &fsm{db: db, logger: logger, dedupWindow: dedupWindow, notify: make(chan struct{}), corrupt: c}
 	if err := f.reload(); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, "", err
 	}
-	return f, nil
+	return f, damage, nil
 }
 
 // reload reads the applied index, last time and layouts from Pebble.

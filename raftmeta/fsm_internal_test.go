@@ -17,7 +17,7 @@ import (
 
 func newTestFSM(t testing.TB) *fsm {
 	t.Helper()
-	f, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 100)
+	f, _, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 100)
 	if err != nil {
 		t.Fatal(err)
 	}

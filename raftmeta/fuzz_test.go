@@ -55,7 +55,7 @@ func FuzzApply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var hashes []string
 		for i := 0; i < 2; i++ {
-			fs, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
+			fs, _, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func FuzzApply(f *testing.F) {
 }
 
 func FuzzReadSnapshot(f *testing.F) {
-	fsm, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
+	fsm, _, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func FuzzReadSnapshot(f *testing.F) {
 		}
 		// a stream that validates must be exactly what writeSnapshot produces
 		// for the same records: re-encode through a fresh FSM and compare.
-		dst, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
+		dst, _, err := openFSM("fsm", vfs.NewMem(), slog.New(slog.DiscardHandler), 10)
 		if err != nil {
 			t.Fatal(err)
 		}

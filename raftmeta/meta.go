@@ -22,6 +22,8 @@ type Meta struct {
 	logs    raft.LogStore
 	members Members
 	fwd     Forwarder
+	rec     *recovery
+	gate    *voteGate // nil unless the node started refusing votes
 
 	// readyTerm is the term in which a barrier completed on this leader:
 	// its commit index is then authoritative for read indexes.
@@ -56,14 +58,23 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 	}
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With("component", "raftmeta", "node", cfg.NodeID)
-	f, err := openFSM(cfg.Dir, cfg.FS, log, cfg.DedupWindow)
+	f, fsmDamage, err := openFSM(cfg.Dir, cfg.FS, log, cfg.DedupWindow)
 	if err != nil {
+		return nil, err
+	}
+	rec, snaps, err := assessDamage(f, fsmDamage, logs, stable, snaps, log)
+	if err != nil {
+		_ = f.close()
 		return nil, err
 	}
 	hasState, err := raft.HasExistingState(logs, stable, snaps)
 	if err != nil {
 		_ = f.close()
 		return nil, fmt.Errorf("raftmeta: inspect raft state: %w", err)
+	}
+	var gate *voteGate
+	if rec.noVote {
+		gate, tr = newVoteGate(tr, true)
 	}
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
@@ -82,11 +93,14 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 	}
 	r, err := raft.NewRaft(rc, f, logs, stable, snaps, tr)
 	if err != nil {
+		if gate != nil {
+			_ = gate.Close()
+		}
 		_ = f.close()
 		return nil, fmt.Errorf("raftmeta: start raft: %w", err)
 	}
 	m := &Meta{
-		cfg: cfg, log: log, raft: r, fsm: f, logs: logs, members: members, fwd: fwd,
+		cfg: cfg, log: log, raft: r, fsm: f, logs: logs, members: members, fwd: fwd, rec: rec, gate: gate,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), obsCh: make(chan raft.Observation, 16),
 	}
 	m.observer = raft.NewObserver(m.obsCh, false, func(o *raft.Observation) bool {
@@ -105,7 +119,13 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 	m.wg.Add(2)
 	go m.watchLeader()
 	go m.reconcileLoop()
-	if !hasState && cfg.BootstrapExpect > 0 {
+	if rec.active.Load() {
+		m.wg.Add(1)
+		go m.recoverLoop()
+	}
+	// A node that lost its stores must not found a new cluster: it waits
+	// for the leader of the existing one.
+	if !hasState && cfg.BootstrapExpect > 0 && !rec.active.Load() {
 		m.wg.Add(1)
 		go m.bootstrapLoop()
 	}
@@ -121,6 +141,9 @@ func (m *Meta) Close() error {
 		m.wg.Wait()
 		m.raft.DeregisterObserver(m.observer)
 		err := m.raft.Shutdown().Error()
+		if m.gate != nil {
+			m.gate.stop() // raft closed the transport (and the gate) already; make sure the pump ends
+		}
 		m.closeErr = errors.Join(err, m.fsm.close())
 	})
 	return m.closeErr

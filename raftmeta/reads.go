@@ -19,6 +19,9 @@ func (m *Meta) readBarrier(ctx context.Context) error {
 	if m.closed.Load() {
 		return ErrClosed
 	}
+	if err := m.serving(); err != nil {
+		return err
+	}
 	if isStale(ctx) {
 		return nil
 	}
@@ -38,21 +41,11 @@ func (m *Meta) readBarrier(ctx context.Context) error {
 // with a quorum (VerifyLeader), and the index is mapped to the last entry
 // the FSM sees.
 func (m *Meta) localReadIndex(ctx context.Context) (uint64, error) {
-	if m.raft.State() != raft.Leader {
-		return 0, ErrNotLeader
-	}
-	term := m.raft.CurrentTerm()
-	if err := m.termBarrier(ctx, term); err != nil {
+	pos, err := m.localLeaderPos(ctx)
+	if err != nil {
 		return 0, err
 	}
-	commit := m.raft.CommitIndex()
-	if err := waitFuture(ctx, m.raft.VerifyLeader()); err != nil {
-		return 0, fmt.Errorf("raftmeta: verify leader: %w", err)
-	}
-	if m.raft.CurrentTerm() != term {
-		return 0, fmt.Errorf("%w: term changed during read", ErrNotLeader)
-	}
-	return m.effectiveIndex(ctx, commit)
+	return m.effectiveIndex(ctx, pos.commit)
 }
 
 func (m *Meta) termBarrier(ctx context.Context, term uint64) error {

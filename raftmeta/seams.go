@@ -43,6 +43,14 @@ type Status struct {
 	Voters        []string   `json:"voters"`
 	NonVoters     []string   `json:"non_voters"`
 	LayoutVersion uint64     `json:"layout_version"`
+	// Metadata is "serving", or "refused: …" while the node recovers from
+	// a damaged raft log, stable store or FSM (recovery.go).
+	Metadata string `json:"metadata"`
+	// Damaged lists the damaged stores (log, stable, fsm) while recovering.
+	Damaged []string `json:"damaged,omitempty"`
+	// VotesRefused: the node takes no part in elections (damaged log or
+	// stable store, not caught up yet).
+	VotesRefused bool `json:"votes_refused,omitempty"`
 }
 
 type staleKey struct{}

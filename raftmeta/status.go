@@ -24,6 +24,11 @@ func (m *Meta) Status(ctx context.Context) (Status, error) {
 		LayoutVersion: m.Layout().Version,
 		Voters:        []string{},
 		NonVoters:     []string{},
+		Metadata:      m.rec.describe(),
+	}
+	if m.rec.active.Load() {
+		st.Damaged = m.rec.damaged()
+		st.VotesRefused = m.gate != nil && m.gate.refusing()
 	}
 	cf := m.raft.GetConfiguration()
 	if err := waitFuture(ctx, cf); err != nil {

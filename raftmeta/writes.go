@@ -14,6 +14,9 @@ import (
 // returns the FSM's result data. cmd gets a fresh request ID so retries
 // after ambiguous failures apply at most once.
 func (m *Meta) submit(ctx context.Context, cmd *command) ([]byte, error) {
+	if err := m.serving(); err != nil {
+		return nil, err
+	}
 	cmd.ReqID = newReqID()
 	payload, err := encodeCommand(cmd) // size check before anything reaches the log
 	if err != nil {

@@ -27,7 +27,8 @@ const (
 	memberRow    = "{{.ID}}\t{{.Site}}\t{{.State}}\t{{.Addr}}\t{{.APIAddr}}\t{{bytes .Capacity}}\t{{if .Raft}}{{.Raft}}{{else}}-{{end}}"
 	fmtStatus    = "node: {{.NodeID}}\nstate: {{.State}}\nleader: {{.LeaderID}} ({{.LeaderAddr}})\nterm: {{.Term}}\n" +
 		"commit_index: {{.CommitIndex}}\napplied_index: {{.AppliedIndex}}\nvoters: {{join .Voters}}\n" +
-		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}\nshard_writes: {{.ShardWrites}}"
+		"nonvoters: {{join .NonVoters}}\nlayout_version: {{.LayoutVersion}}\nshard_writes: {{.ShardWrites}}" +
+		"{{if .Metadata}}\nmetadata: {{.Metadata}}{{end}}"
 	fmtVersion = "datamon {{.Version}} ({{.Commit}}, {{.GoVersion}})"
 )
 

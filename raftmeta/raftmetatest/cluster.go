@@ -42,6 +42,10 @@ type Options struct {
 	// which forces the retry-after-ambiguous-failure path. Called
 	// concurrently.
 	LoseReply func(from, to string, req []byte) bool
+	// WrapFS, when set, wraps a node's filesystem each time the node
+	// starts (error injection, e.g. Pebble's errorfs); the wrapped FS is
+	// used by both the raft log and the FSM.
+	WrapFS func(id string, fs vfs.FS) vfs.FS
 }
 
 // Node is one in-process server.
@@ -100,13 +104,17 @@ func (c *Cluster) AddNode(id, site string) *Node {
 }
 
 func (c *Cluster) start(nd *Node) error {
-	logs, err := raftlog.Open(raftlog.Config{Dir: "raft", FS: nd.fs})
+	var fs vfs.FS = nd.fs
+	if c.opts.WrapFS != nil {
+		fs = c.opts.WrapFS(nd.ID, fs)
+	}
+	logs, err := raftlog.Open(raftlog.Config{Dir: "raft", FS: fs, Logger: cfgLogger(c.opts.Logger, nd.ID)})
 	if err != nil {
 		return err
 	}
 	_, trans := raft.NewInmemTransportWithTimeout(nd.addr, 300*time.Millisecond)
 	cfg := raftmeta.DefaultConfig()
-	cfg.NodeID, cfg.Dir, cfg.FS = nd.ID, "fsm", nd.fs
+	cfg.NodeID, cfg.Dir, cfg.FS = nd.ID, "fsm", fs
 	cfg.BootstrapExpect = c.opts.BootstrapExpect
 	cfg.Voters = c.opts.Voters
 	cfg.Policy, cfg.RootKey, cfg.Clock = c.opts.Policy, c.opts.RootKey, c.opts.Clock
@@ -136,6 +144,13 @@ func (c *Cluster) start(nd *Node) error {
 	c.mu.Unlock()
 	c.rewire()
 	return nil
+}
+
+func cfgLogger(l *slog.Logger, id string) *slog.Logger {
+	if l == nil {
+		return nil
+	}
+	return l.With("node", id)
 }
 
 // rewire makes the raft transports match the partition state.
