@@ -34,7 +34,7 @@ var knownOps = map[string]bool{
 	opLayoutCapacity: true, opSetRepairRate: true, opRebalanceDone: true, // durability.go
 	opDraftPut: true, opDraftDelete: true, opDraftDiscard: true, opDraftCommit: true, // S3 drafts (draft_fsm.go)
 	opUploadCreate: true, opUploadPart: true, opUploadComplete: true, opUploadAbort: true,
-	opSquash: true, // squash.go
+	opSquash:     true,                        // squash.go
 	opRenameRepo: true, opSwapManifests: true, // rename.go, delete_files.go
 }
 
