@@ -121,4 +121,13 @@ type AccessKey struct {
 	Root bool `json:"root"`
 	// Grants maps "context/repo" (or "context/*") to a permission.
 	Grants map[string]Permission `json:"grants,omitempty"`
+	// User names the User this key belongs to ("" for the bootstrap root
+	// key of a cluster created before users existed).
+	User string `json:"user,omitempty"`
+	// Created is when the key was created (leader's clock).
+	Created time.Time `json:"created,omitzero"`
+	// OldSecret stays valid until OldSecretUntil after a rotation (grace
+	// period), so a pipeline can roll its secret without downtime.
+	OldSecret      string    `json:"old_secret,omitempty"`
+	OldSecretUntil time.Time `json:"old_secret_until,omitzero"`
 }
