@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 )
 
 // Grant is one permission on one scope: "context/repo", "context/*" or
@@ -111,3 +112,10 @@ func ValidateUser(u User) error {
 	}
 	return ValidateEmail(u.Email)
 }
+
+// Rotation grace periods: how long a rotated key's previous secret stays
+// valid (`datamon key rotate`), by default and at most.
+const (
+	DefaultRotationGrace = 24 * time.Hour
+	MaxRotationGrace     = 30 * 24 * time.Hour
+)

@@ -260,6 +260,7 @@ func (n *Node) startMeta() error {
 	mcfg.Voters = n.cfg.Voters
 	mcfg.Policy = n.cfg.Policy
 	mcfg.Clock = n.clock
+	mcfg.Secret = n.cfg.Secret // seals access key secrets at rest
 	mcfg.Fast = n.cfg.Fast
 	if n.cfg.RaftHeartbeat > 0 || n.cfg.RaftElection > 0 || n.cfg.RaftLease > 0 {
 		mcfg.KeepTimings = true
