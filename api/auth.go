@@ -85,12 +85,13 @@ func queryValues(rc *fasthttp.RequestCtx) url.Values {
 	return q
 }
 
-// permission is k's permission on context/repo ("*" repo: context-wide grant only).
+// permission is k's permission on context/repo ("*" repo: context-wide and
+// cluster-wide grants only).
 func permission(k model.AccessKey, context, repo string) model.Permission {
 	if k.Root {
 		return model.PermAdmin
 	}
-	p := k.Grants[context+"/*"]
+	p := max(k.Grants[context+"/*"], k.Grants[model.ScopeCluster]) // a cluster-wide grant covers every context
 	if repo != "*" {
 		p = max(p, k.Grants[context+"/"+repo])
 	}
