@@ -53,10 +53,24 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsi
 	default:
 		req.BodyDigest = apiauth.BodyDigest(body)
 	}
-	if err := apiauth.Verify(key.Secret, h, req); err != nil {
+	if err := s.verifyWithGrace(key, h, req); err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
 	}
+	key.Secret, key.OldSecret = "", "" // handlers never need them
 	return key, nil
+}
+
+// verifyWithGrace checks the signature with the key's secret and, during a
+// rotation's grace period (before OldSecretUntil), with its previous one.
+func (s *Server) verifyWithGrace(key model.AccessKey, h apiauth.Header, req apiauth.Request) error {
+	err := apiauth.Verify(key.Secret, h, req)
+	if err == nil || key.OldSecret == "" || !s.cfg.Now().Before(key.OldSecretUntil) {
+		return err
+	}
+	if apiauth.Verify(key.OldSecret, h, req) == nil {
+		return nil
+	}
+	return err
 }
 
 // HeaderContentDigest carries the body digest the client signed: the hex
@@ -71,12 +85,13 @@ func queryValues(rc *fasthttp.RequestCtx) url.Values {
 	return q
 }
 
-// permission is k's permission on context/repo ("*" repo: context-wide grant only).
+// permission is k's permission on context/repo ("*" repo: context-wide and
+// cluster-wide grants only).
 func permission(k model.AccessKey, context, repo string) model.Permission {
 	if k.Root {
 		return model.PermAdmin
 	}
-	p := k.Grants[context+"/*"]
+	p := max(k.Grants[context+"/*"], k.Grants[model.ScopeCluster]) // a cluster-wide grant covers every context
 	if repo != "*" {
 		p = max(p, k.Grants[context+"/"+repo])
 	}

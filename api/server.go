@@ -65,10 +65,13 @@ type request struct {
 	key    model.AccessKey
 }
 
-// contributor is the request's contributor if given, else the key's.
-func (r *request) contributor(c model.Contributor) model.Contributor {
-	if c.Name != "" || c.Email != "" {
-		return c
+// contributor is who the request is recorded as: the authenticated key's
+// identity (for a user's key, the user's name and email, copied onto the
+// key when it is created), never what the client sends, which is ignored.
+// A key without a contributor is recorded by its ID.
+func (r *request) contributor() model.Contributor {
+	if r.key.Contributor == (model.Contributor{}) {
+		return model.Contributor{Name: r.key.ID}
 	}
 	return r.key.Contributor
 }
