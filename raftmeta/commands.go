@@ -66,6 +66,8 @@ type command struct {
 	Squash  *squashCmd       `json:"sq,omitempty"`    // squash.go
 	Rename  *renameCmd       `json:"ren,omitempty"`   // rename.go
 	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
+	User    *model.User      `json:"user,omitempty"`  // identity_fsm.go
+	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -131,6 +133,8 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Rename == nil
 	case opSwapManifests:
 		missing = c.Swap == nil
+	default:
+		missing = identMissing(&c) // identity_fsm.go
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
