@@ -75,7 +75,7 @@ func (s *Server) createUser(ctx context.Context, r *request) error {
 		return err
 	}
 	u := model.User{Name: req.Name, Email: req.Email}
-	if err := validateUser(u); err != nil {
+	if err := model.ValidateUser(u); err != nil {
 		return err
 	}
 	id, err := s.identities()

@@ -26,7 +26,7 @@ func (s *Server) createKey(ctx context.Context, r *request) error {
 	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
 		return err
 	}
-	if err := validateUserName(req.User); err != nil {
+	if err := model.ValidateUserName(req.User); err != nil {
 		return err
 	}
 	grants, err := parseGrants(req.Grants)
@@ -62,7 +62,7 @@ func (s *Server) listKeys(ctx context.Context, r *request) error {
 	}
 	user := string(r.rc.QueryArgs().Peek("user"))
 	if user != "" {
-		if err := validateUserName(user); err != nil {
+		if err := model.ValidateUserName(user); err != nil {
 			return err
 		}
 	}
@@ -128,17 +128,17 @@ func (s *Server) deleteKey(ctx context.Context, r *request) error {
 	return nil
 }
 
-// parseGrace reads RotateKeyRequest.Grace.
+// parseGrace reads RotateKeyRequest.Grace ("": model.DefaultRotationGrace).
 func parseGrace(s string) (time.Duration, error) {
 	if s == "" {
-		return 0, nil
+		return model.DefaultRotationGrace, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("%w: grace %q: %v", model.ErrInvalid, s, err)
 	}
-	if d < 0 || d > MaxRotateGrace {
-		return 0, fmt.Errorf("%w: grace %v: want 0 to %v", model.ErrInvalid, d, MaxRotateGrace)
+	if d < 0 || d > model.MaxRotationGrace {
+		return 0, fmt.Errorf("%w: grace %v: want 0 to %v", model.ErrInvalid, d, model.MaxRotationGrace)
 	}
 	return d, nil
 }
@@ -187,10 +187,11 @@ func (s *Server) addGrant(ctx context.Context, r *request) error {
 	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
 		return err
 	}
-	scope, p, err := parseGrant(req.Grant)
+	g, err := model.ParseGrant(req.Grant)
 	if err != nil {
 		return err
 	}
+	scope, p := g.Scope, g.Permission
 	if err := r.lockout(keyID, scope, p); err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (s *Server) removeGrant(ctx context.Context, r *request) error {
 		return err
 	}
 	scope := string(r.rc.QueryArgs().Peek("scope"))
-	if err := validateScope(scope); err != nil {
+	if err := model.ValidateScope(scope); err != nil {
 		return err
 	}
 	if err := r.lockout(keyID, scope, model.PermNone); err != nil {

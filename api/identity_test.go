@@ -285,7 +285,7 @@ func TestIdentityBadInput(t *testing.T) {
 		{"POST", "/v1/keys", `{"user":"ada","grants":["default/r1=read","default/r1=write"]}`, "twice"},
 		{"POST", "/v1/keys", `{"user":""}`, "user name is empty"},
 		{"POST", "/v1/keys/" + k.ID + "/rotate", `{"grace":"-1s"}`, "want 0 to"},
-		{"POST", "/v1/keys/" + k.ID + "/rotate", `{"grace":"169h"}`, "want 0 to"},
+		{"POST", "/v1/keys/" + k.ID + "/rotate", `{"grace":"721h"}`, "want 0 to"},
 		{"POST", "/v1/keys/" + k.ID + "/rotate", `{"grace":"soon"}`, "grace"},
 		{"POST", "/v1/keys/" + k.ID + "/grants", `{"grant":"default/bad_repo=read"}`, "repo name"},
 		{"DELETE", "/v1/keys/" + k.ID + "/grants", "", "scope"},

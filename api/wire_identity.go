@@ -26,14 +26,11 @@ type CreateKeyRequest struct {
 }
 
 // RotateKeyRequest is the body of POST /v1/keys/{id}/rotate. Grace is a Go
-// duration ("90s", "1h"; "" or "0s": the old secret is revoked at once), at
-// most MaxRotateGrace.
+// duration ("90s", "1h"; "0s": the old secret is revoked at once; omitted:
+// model.DefaultRotationGrace, 24 h), at most model.MaxRotationGrace (30 days).
 type RotateKeyRequest struct {
 	Grace string `json:"grace,omitempty"`
 }
-
-// MaxRotateGrace bounds how long a rotated-out secret stays valid.
-const MaxRotateGrace = 7 * 24 * time.Hour
 
 // AddGrantRequest is the body of POST /v1/keys/{id}/grants: one
 // "scope=permission" (it replaces the key's permission on that scope).

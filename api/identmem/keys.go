@@ -15,6 +15,11 @@ func (s *Store) CreateKey(_ context.Context, k model.AccessKey) (model.AccessKey
 	if k.ID == "" || k.Secret == "" {
 		return model.AccessKey{}, fmt.Errorf("identmem: %w: a key needs an ID and a secret", model.ErrInvalid)
 	}
+	for scope, p := range k.Grants {
+		if err := model.ValidateGrant(model.Grant{Scope: scope, Permission: p}); err != nil {
+			return model.AccessKey{}, fmt.Errorf("identmem: key %q: %w", k.ID, err)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[k.User]; !ok {
@@ -91,8 +96,8 @@ func (s *Store) DeleteKey(_ context.Context, id string) error {
 // RotateKey makes newSecret the key's secret; the current one stays valid
 // for grace (0: not at all). An older secret still in grace is dropped.
 func (s *Store) RotateKey(_ context.Context, id, newSecret string, grace time.Duration) (model.AccessKey, error) {
-	if newSecret == "" || grace < 0 {
-		return model.AccessKey{}, fmt.Errorf("identmem: %w: rotate needs a new secret and a grace >= 0", model.ErrInvalid)
+	if newSecret == "" || grace < 0 || grace > model.MaxRotationGrace {
+		return model.AccessKey{}, fmt.Errorf("identmem: %w: rotate needs a new secret and a grace of 0 to %v", model.ErrInvalid, model.MaxRotationGrace)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,8 +116,8 @@ func (s *Store) RotateKey(_ context.Context, id, newSecret string, grace time.Du
 
 // AddGrant sets the key's permission on scope.
 func (s *Store) AddGrant(_ context.Context, keyID, scope string, p model.Permission) (model.AccessKey, error) {
-	if scope == "" || p < model.PermRead || p > model.PermAdmin {
-		return model.AccessKey{}, fmt.Errorf("identmem: %w: grant %s on %q", model.ErrInvalid, p, scope)
+	if err := model.ValidateGrant(model.Grant{Scope: scope, Permission: p}); err != nil {
+		return model.AccessKey{}, fmt.Errorf("identmem: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

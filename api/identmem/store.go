@@ -83,8 +83,8 @@ func (s *Store) withKeys(u model.User) model.User {
 
 // CreateUser stores u (model.ErrExists if the name is taken).
 func (s *Store) CreateUser(_ context.Context, u model.User) (model.User, error) {
-	if u.Name == "" {
-		return u, fmt.Errorf("identmem: %w: user name is empty", model.ErrInvalid)
+	if err := model.ValidateUser(u); err != nil {
+		return u, fmt.Errorf("identmem: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
