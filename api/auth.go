@@ -85,13 +85,13 @@ func queryValues(rc *fasthttp.RequestCtx) url.Values {
 	return q
 }
 
-// permission is k's permission on context/repo ("*" repo: context-wide and
-// cluster-wide grants only).
+// permission is k's permission on context/repo ("*" repo: context-wide
+// grant only). A grant on model.ScopeCluster applies to every repo.
 func permission(k model.AccessKey, context, repo string) model.Permission {
 	if k.Root {
 		return model.PermAdmin
 	}
-	p := max(k.Grants[context+"/*"], k.Grants[model.ScopeCluster]) // a cluster-wide grant covers every context
+	p := max(k.Grants[model.ScopeCluster], k.Grants[context+"/*"])
 	if repo != "*" {
 		p = max(p, k.Grants[context+"/"+repo])
 	}
@@ -136,9 +136,10 @@ func (r *request) requireAny(want model.Permission) error {
 	return fmt.Errorf("%w: key %q needs %s on some repo", model.ErrPermission, r.key.ID, permName(want))
 }
 
+// requireRoot: the root key or a cluster admin (admin on model.ScopeCluster).
 func (r *request) requireRoot() error {
-	if r.key.Root {
+	if isClusterAdmin(r.key) {
 		return nil
 	}
-	return fmt.Errorf("%w: key %q is not a root key", model.ErrPermission, r.key.ID)
+	return fmt.Errorf("%w: key %q is not a root key (or admin on %q)", model.ErrPermission, r.key.ID, model.ScopeCluster)
 }

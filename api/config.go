@@ -40,7 +40,11 @@ type Config struct {
 	// MetricsToken, when set, is a bearer token that GET /metrics accepts
 	// instead of a signed request (Prometheus' authorization: credentials).
 	MetricsToken string
-	Logger       *slog.Logger
+	// Identities serves the user, key and grant routes. nil: the Meta
+	// passed to New, when it implements Identities (*raftmeta.Meta does);
+	// otherwise those routes answer 503.
+	Identities Identities
+	Logger     *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.

@@ -404,6 +404,7 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Now = n.clock
 	acfg.MetricsToken = n.cfg.MetricsToken
 	acfg.Unavailable = unavailable
+	acfg.Identities = servingMeta{n.meta} // users, keys and grants in Raft (raftmeta/identity.go)
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
