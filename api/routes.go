@@ -64,6 +64,7 @@ func (s *Server) buildRoutes() []route {
 		draftRoutes(),      // handlers_draft.go
 		squashRoutes(),     // handlers_squash.go
 		repoAdminRoutes(),  // handlers_repo_admin.go
+		auditRoutes(),      // handlers_audit.go
 	)...)
 }
 

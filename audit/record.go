@@ -58,6 +58,8 @@ type Target struct {
 	Label   string `json:"label,omitempty"`
 	Bucket  string `json:"bucket,omitempty"`
 	Key     string `json:"key,omitempty"`
+	// Subject names anything else a route addresses ("node/n2", "user/alice").
+	Subject string `json:"subject,omitempty"`
 }
 
 // Field length caps applied by Sanitize.
@@ -82,7 +84,7 @@ const CodeThrottled = "Throttled"
 // hostile request cannot make a record huge or unreadable.
 func (r *Record) Sanitize() {
 	for _, f := range []*string{&r.Node, &r.Surface, &r.KeyID, &r.User, &r.Source, &r.Method, &r.Code, &r.RequestID,
-		&r.Target.Context, &r.Target.Repo, &r.Target.Bundle, &r.Target.Label, &r.Target.Bucket} {
+		&r.Target.Context, &r.Target.Repo, &r.Target.Bundle, &r.Target.Label, &r.Target.Bucket, &r.Target.Subject} {
 		*f = clip(*f, maxShort)
 	}
 	r.Action = clip(r.Action, maxLong)
