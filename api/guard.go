@@ -102,7 +102,7 @@ func (s *Server) audit(rc *fasthttp.RequestCtx, status int, source, claimed stri
 	}
 	r := audit.Record{
 		Time: s.cfg.Now(), Surface: audit.SurfaceAPI, KeyID: claimed, Authenticated: authed,
-		Source: source, Method: method, Action: "unmatched", Status: status,
+		Source: source, Method: method, Action: "unmatched", Status: status, Refused: refused,
 	}
 	if authed {
 		r.KeyID, r.User = key.ID, key.User

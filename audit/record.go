@@ -38,6 +38,9 @@ type Record struct {
 	User  string `json:"user,omitempty"`
 	// Authenticated: the signature (or token) was verified.
 	Authenticated bool `json:"authenticated"`
+	// Refused: the request was turned away for who sent it (401, 403,
+	// a malformed signature, throttled).
+	Refused bool `json:"refused,omitempty"`
 	// Source is the client's address (IP) as the node saw it.
 	Source string `json:"source"`
 	Method string `json:"method"`
@@ -69,12 +72,6 @@ const (
 	// MaxLine bounds one encoded record (readers refuse longer lines).
 	MaxLine = 16 << 10
 )
-
-// Refused reports whether the record is a refusal (401, 403, 429, or a
-// throttled 503).
-func (r Record) Refused() bool {
-	return r.Status == 401 || r.Status == 403 || r.Status == 429 || r.Code == CodeThrottled
-}
 
 // CodeThrottled is the code recorded for a request refused by the
 // brute-force limiter (answered 429 TooManyRequests or 503 SlowDown).
