@@ -29,7 +29,7 @@ func rec(i int, user, ctx, repo string, status int) Record {
 		Time:    time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
 		Surface: SurfaceAPI, KeyID: "K" + user, User: user, Authenticated: status < 400, Source: "127.0.0.1",
 		Method: "PUT", Action: "PUT /v1/contexts/{ctx}/repos/{repo}/labels/{label}",
-		Target: Target{Context: ctx, Repo: repo, Label: fmt.Sprintf("l%d", i)}, Status: status,
+		Target: Target{Context: ctx, Repo: repo, Label: fmt.Sprintf("l%d", i)}, Status: status, Refused: status >= 400,
 	}
 }
 

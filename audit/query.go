@@ -149,7 +149,7 @@ func (q Query) Match(r Record) bool {
 	if q.Key != "" && r.KeyID != q.Key {
 		return false
 	}
-	if q.Refused && !r.Refused() {
+	if q.Refused && !r.Refused {
 		return false
 	}
 	if q.Repo != "" {

@@ -38,6 +38,9 @@ type Record struct {
 	User  string `json:"user,omitempty"`
 	// Authenticated: the signature (or token) was verified.
 	Authenticated bool `json:"authenticated"`
+	// Refused: the request was turned away for who sent it (401, 403,
+	// a malformed signature, throttled).
+	Refused bool `json:"refused,omitempty"`
 	// Source is the client's address (IP) as the node saw it.
 	Source string `json:"source"`
 	Method string `json:"method"`
@@ -58,6 +61,8 @@ type Target struct {
 	Label   string `json:"label,omitempty"`
 	Bucket  string `json:"bucket,omitempty"`
 	Key     string `json:"key,omitempty"`
+	// Subject names anything else a route addresses ("node/n2", "user/alice").
+	Subject string `json:"subject,omitempty"`
 }
 
 // Field length caps applied by Sanitize.
@@ -68,12 +73,6 @@ const (
 	MaxLine = 16 << 10
 )
 
-// Refused reports whether the record is a refusal (401, 403, 429, or a
-// throttled 503).
-func (r Record) Refused() bool {
-	return r.Status == 401 || r.Status == 403 || r.Status == 429 || r.Code == CodeThrottled
-}
-
 // CodeThrottled is the code recorded for a request refused by the
 // brute-force limiter (answered 429 TooManyRequests or 503 SlowDown).
 const CodeThrottled = "Throttled"
@@ -82,7 +81,7 @@ const CodeThrottled = "Throttled"
 // hostile request cannot make a record huge or unreadable.
 func (r *Record) Sanitize() {
 	for _, f := range []*string{&r.Node, &r.Surface, &r.KeyID, &r.User, &r.Source, &r.Method, &r.Code, &r.RequestID,
-		&r.Target.Context, &r.Target.Repo, &r.Target.Bundle, &r.Target.Label, &r.Target.Bucket} {
+		&r.Target.Context, &r.Target.Repo, &r.Target.Bundle, &r.Target.Label, &r.Target.Bucket, &r.Target.Subject} {
 		*f = clip(*f, maxShort)
 	}
 	r.Action = clip(r.Action, maxLong)
