@@ -40,7 +40,10 @@ type Config struct {
 	// MetricsToken, when set, is a bearer token that GET /metrics accepts
 	// instead of a signed request (Prometheus' authorization: credentials).
 	MetricsToken string
-	Logger       *slog.Logger
+	// Tokens, when set, verifies "Authorization: Bearer <JWT>" requests
+	// (auth_bearer.go); nil: bearer tokens are refused.
+	Tokens Tokens
+	Logger *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.
