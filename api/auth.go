@@ -17,6 +17,9 @@ import (
 // Every failure is model.ErrUnauthenticated, except a key store that is
 // unavailable (503), so that callers can retry another node.
 func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsignedOK bool) (model.AccessKey, error) {
+	if tok, ok := bearerToken(rc); ok {
+		return s.authenticateBearer(ctx, tok) // auth_bearer.go
+	}
 	h, err := apiauth.ParseHeader(string(rc.Request.Header.Peek(fasthttp.HeaderAuthorization)))
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)

@@ -49,7 +49,10 @@ type Config struct {
 	Audit AuditLog
 	// AuthLimit throttles callers after failed authentications; nil: none.
 	AuthLimit AuthLimiter
-	Logger    *slog.Logger
+	// Tokens, when set, verifies "Authorization: Bearer <JWT>" requests
+	// (auth_bearer.go); nil: bearer tokens are refused.
+	Tokens Tokens
+	Logger *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.
