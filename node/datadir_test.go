@@ -79,8 +79,13 @@ func TestDataDirMadePrivate(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for !hasFiles(filepath.Join(dir, "raft", "snapshots")) && time.Now().Before(deadline) {
+	for !hasSnapshot(filepath.Join(dir, "raft", "snapshots")) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
+	}
+	// Stop the node: a snapshot in progress (a .tmp dir) is then either
+	// complete (and made private) or cancelled (removed).
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "data dir was accessible to group or others") {
 		t.Errorf("no warning logged:\n%s", logs.String())
@@ -120,10 +125,11 @@ func TestDataDirMadePrivate(t *testing.T) {
 	}
 }
 
-func hasFiles(dir string) bool {
+// hasSnapshot reports whether dir holds a completed raft snapshot.
+func hasSnapshot(dir string) bool {
 	found := false
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		found = found || (err == nil && !d.IsDir())
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		found = found || (err == nil && d.Name() == "state.bin" && !strings.HasSuffix(filepath.Dir(p), ".tmp"))
 		return nil
 	})
 	return found
