@@ -82,7 +82,8 @@ func allowed(id gateway.Identity, context, repo string, perm model.Permission) b
 	if id.Root {
 		return true
 	}
-	return max(parsePerm(id.Grants[context+"/"+repo]), parsePerm(id.Grants[context+"/*"])) >= perm
+	return max(parsePerm(id.Grants[context+"/"+repo]), parsePerm(id.Grants[context+"/*"]),
+		parsePerm(id.Grants[model.ScopeCluster])) >= perm // a grant on "*" covers every repo
 }
 
 func parsePerm(s string) model.Permission {
