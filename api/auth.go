@@ -17,6 +17,9 @@ import (
 // Every failure is model.ErrUnauthenticated, except a key store that is
 // unavailable (503), so that callers can retry another node.
 func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsignedOK bool) (model.AccessKey, error) {
+	if tok, ok := bearerToken(rc); ok {
+		return s.authenticateBearer(ctx, tok) // auth_bearer.go
+	}
 	h, err := apiauth.ParseHeader(string(rc.Request.Header.Peek(fasthttp.HeaderAuthorization)))
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
@@ -53,10 +56,24 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsi
 	default:
 		req.BodyDigest = apiauth.BodyDigest(body)
 	}
-	if err := apiauth.Verify(key.Secret, h, req); err != nil {
+	if err := s.verifyWithGrace(key, h, req); err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
 	}
+	key.Secret, key.OldSecret = "", "" // handlers never need them
 	return key, nil
+}
+
+// verifyWithGrace checks the signature with the key's secret and, during a
+// rotation's grace period (before OldSecretUntil), with its previous one.
+func (s *Server) verifyWithGrace(key model.AccessKey, h apiauth.Header, req apiauth.Request) error {
+	err := apiauth.Verify(key.Secret, h, req)
+	if err == nil || key.OldSecret == "" || !s.cfg.Now().Before(key.OldSecretUntil) {
+		return err
+	}
+	if apiauth.Verify(key.OldSecret, h, req) == nil {
+		return nil
+	}
+	return err
 }
 
 // HeaderContentDigest carries the body digest the client signed: the hex

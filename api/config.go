@@ -44,7 +44,15 @@ type Config struct {
 	// passed to New, when it implements Identities (*raftmeta.Meta does);
 	// otherwise those routes answer 503.
 	Identities Identities
-	Logger     *slog.Logger
+	// Audit records every authenticated write and every refused request
+	// and answers GET /v1/audit (guard.go); nil: none (GET /v1/audit 404).
+	Audit AuditLog
+	// AuthLimit throttles callers after failed authentications; nil: none.
+	AuthLimit AuthLimiter
+	// Tokens, when set, verifies "Authorization: Bearer <JWT>" requests
+	// (auth_bearer.go); nil: bearer tokens are refused.
+	Tokens Tokens
+	Logger *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.

@@ -65,6 +65,7 @@ func (s *Server) buildRoutes() []route {
 		squashRoutes(),     // handlers_squash.go
 		repoAdminRoutes(),  // handlers_repo_admin.go
 		identityRoutes(),   // handlers_identity.go, handlers_keys.go
+		auditRoutes(),      // handlers_audit.go
 	)...)
 }
 

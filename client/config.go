@@ -2,10 +2,13 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -22,6 +25,18 @@ type Config struct {
 	Endpoints []string
 	AccessKey string
 	SecretKey string
+	// CAFile is a PEM bundle of the CA(s) that https endpoints' certificates
+	// must chain to (the cluster CA, DIR/tls/ca.crt of `cluster local`);
+	// empty: the system's roots. TLS, when set, is used as given instead.
+	CAFile string
+	TLS    *tls.Config
+	// Token, when set, is sent as "Authorization: Bearer <Token>" (a JWT
+	// from an issuer the cluster trusts) instead of signing with the access
+	// key. TokenFile names a file holding the token instead, re-read for
+	// every request so that a rotated token (a Kubernetes projected service
+	// account token, a CI job token) is picked up.
+	Token     string
+	TokenFile string
 	// Contributor is sent with mutations that do not name one; empty: the
 	// server uses the access key's contributor.
 	Contributor model.Contributor
@@ -60,8 +75,14 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if c.AccessKey == "" || c.SecretKey == "" {
-		return fmt.Errorf("%w: access key and secret key are required", ErrConfig)
+	if c.Token != "" && c.TokenFile != "" {
+		return fmt.Errorf("%w: token and token file are exclusive", ErrConfig)
+	}
+	if strings.ContainsAny(c.Token, " \t\r\n") {
+		return fmt.Errorf("%w: token contains white space", ErrConfig)
+	}
+	if c.Token == "" && c.TokenFile == "" && (c.AccessKey == "" || c.SecretKey == "") {
+		return fmt.Errorf("%w: access key and secret key (or a bearer token) are required", ErrConfig)
 	}
 	if c.Timeout <= 0 || c.Retries < 0 || c.Backoff < 0 || c.MaxBackoff < c.Backoff {
 		return fmt.Errorf("%w: timeout must be positive, retries and backoff non-negative", ErrConfig)
@@ -79,6 +100,25 @@ func splitEndpoint(e string) (scheme, host string, err error) {
 		return "", "", fmt.Errorf("%w: bad endpoint %q (want http://host:port)", ErrConfig, e)
 	}
 	return scheme, host, nil
+}
+
+// tlsConfig is the TLS config for https endpoints.
+func (c Config) tlsConfig() (*tls.Config, error) {
+	if c.TLS != nil {
+		return c.TLS, nil
+	}
+	if c.CAFile == "" {
+		return nil, nil // fasthttp's default: system roots
+	}
+	b, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: CA file: %w", ErrConfig, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%w: CA file %s holds no PEM certificate", ErrConfig, c.CAFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 type staleKey struct{}

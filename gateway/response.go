@@ -12,6 +12,7 @@ const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 // writeErr answers err as S3 XML (HEAD: status only).
 func (r *req) writeErr(err error) {
 	ae := classify(err, r.s.cfg.Unavailable)
+	r.errCode = ae.Code
 	lvl := r.s.log.Debug
 	if ae.Status >= 500 && ae.Code != "NotImplemented" {
 		lvl = r.s.log.Warn
@@ -69,3 +70,12 @@ func httpTime(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
 // isoTime is S3's XML timestamp format.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// scheme is the request's scheme ("https" on a TLS connection), for the
+// Location of a completed upload.
+func (r *req) scheme() string {
+	if r.c.IsTLS() {
+		return "https"
+	}
+	return "http"
+}

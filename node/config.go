@@ -54,6 +54,20 @@ type Config struct {
 	// Voters is the Raft voter target (3 or 5).
 	Voters int `yaml:"voters"`
 
+	// TLSCertFile, TLSKeyFile and TLSCAFile (PEM; all three or none) are the
+	// node certificate, its key and the cluster CA: internal RPC and Raft
+	// then use mutual TLS and the API and S3 gateway serve TLS (tls.go).
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	TLSCAFile   string `yaml:"tls_ca_file"`
+	// PublicCertFile and PublicKeyFile (together) replace the node
+	// certificate on the API and S3 ports, or turn TLS on there alone.
+	PublicCertFile string `yaml:"public_cert_file"`
+	PublicKeyFile  string `yaml:"public_key_file"`
+	// TLSReloadInterval is how often the certificate files are checked for
+	// new content (0: 2 s; negative: only on SIGHUP).
+	TLSReloadInterval time.Duration `yaml:"tls_reload_interval"`
+
 	// Secret is the cluster secret: gossip encryption and signed node-to-node RPC.
 	Secret []byte `yaml:"-"`
 	// RootAccessKey/RootSecretKey install a root user at bootstrap.
@@ -89,6 +103,16 @@ type Config struct {
 	// "Authorization: Bearer <token>" instead of a signed request. It grants
 	// nothing else. At least 16 characters.
 	MetricsToken string `yaml:"metrics_token"`
+	// AuditMaxBytes and AuditMaxAge bound the audit log kept in
+	// <DataDir>/audit (package audit; 0: 1 GiB and 90 days).
+	AuditMaxBytes int64         `yaml:"audit_max_bytes"`
+	AuditMaxAge   time.Duration `yaml:"audit_max_age"`
+	// AuthFailuresPerKey failed authentications of one access key from one
+	// address, or AuthFailuresPerSource from one address, within
+	// AuthFailureWindow throttle it (package authlimit; 0: 10, 100, 15 min).
+	AuthFailuresPerKey    int           `yaml:"auth_failures_per_key"`
+	AuthFailuresPerSource int           `yaml:"auth_failures_per_source"`
+	AuthFailureWindow     time.Duration `yaml:"auth_failure_window"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -156,6 +180,9 @@ func (c *Config) Validate() error {
 	if err := c.validateAdvertise(); err != nil {
 		return err
 	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	if c.S3Addr != "" {
 		if _, _, err := net.SplitHostPort(c.S3Addr); err != nil {
 			return fmt.Errorf("%w: s3 address %q: %v", ErrConfig, c.S3Addr, err)
@@ -169,6 +196,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Voters != 1 && c.Voters != 3 && c.Voters != 5 {
 		return fmt.Errorf("%w: voters must be 1, 3 or 5", ErrConfig)
+	}
+	if c.AuditMaxBytes < 0 || c.AuditMaxAge < 0 || c.AuthFailuresPerKey < 0 || c.AuthFailuresPerSource < 0 || c.AuthFailureWindow < 0 {
+		return fmt.Errorf("%w: audit and auth-failure limits must not be negative", ErrConfig)
 	}
 	if c.PooledBodyLimit < 0 {
 		return fmt.Errorf("%w: pooled body limit must be >= 0", ErrConfig)

@@ -29,9 +29,12 @@ type app struct {
 	// global flags
 	configPath  string
 	servers     string
+	caFile      string
 	contextName string
 	output      string
 	logLevel    string
+	token       string
+	tokenFile   string
 
 	// dial overrides the client's dialer (tests).
 	dial func(addr string) (net.Conn, error)
@@ -57,7 +60,10 @@ func (a *app) rootCmd() *cobra.Command {
 
 Configuration: --config FILE (env DATAMON_CONFIG, default ~/.datamon/client.yaml when it exists),
 --server URL[,URL...] (env DATAMON_SERVER, overrides the file), keys from the file or
-DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY. Data goes to stdout, messages to stderr.
+DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY, or a bearer token (a JWT from an issuer the cluster
+trusts) from --token / --token-file, DATAMON_TOKEN / DATAMON_TOKEN_FILE or the file's token /
+token_file, sent instead of a signature; the CA of https servers from ca_file, --ca-file or
+DATAMON_CA_FILE. Data goes to stdout, messages to stderr.
 
 Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage error.`,
 		SilenceUsage: true, SilenceErrors: true,
@@ -69,16 +75,20 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "client config file (env DATAMON_CONFIG; default ~/.datamon/client.yaml)")
 	pf.StringVar(&a.servers, "server", "", "node URL(s), comma separated (env DATAMON_SERVER; overrides the config file)")
+	pf.StringVar(&a.caFile, "ca-file", "", "CA certificate(s) of https servers (env DATAMON_CA_FILE; overrides ca_file of the config file)")
 	pf.StringVar(&a.contextName, "context", "", `context (default: the config file's, else "default")`)
 	pf.StringVar(&a.output, "output", "text", "output: text or json")
 	pf.StringVar(&a.logLevel, "loglevel", "warn", "log level: none, error, warn, info, debug")
+	pf.StringVar(&a.token, "token", "", "bearer token (JWT) sent instead of signing with the access key (env DATAMON_TOKEN; visible to other users of this machine: prefer the env or --token-file)")
+	pf.StringVar(&a.tokenFile, "token-file", "", "file holding the bearer token, re-read for every request (env DATAMON_TOKEN_FILE)")
 
 	cluster := &cobra.Command{Use: "cluster", Short: "cluster status and membership"}
 	cluster.AddCommand(newClusterLocalCmd())
 	a.addClusterCmds(cluster)
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
-	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.userCmd(), a.keyCmd(), a.grantCmd(), a.debugCmd(), a.versionCmd(), a.configCmd())
+	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.userCmd(), a.keyCmd(), a.grantCmd(), a.debugCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
+	root.AddCommand(a.auditCmd())
 	rejectUnknownSubcommands(root)
 	a.registerCompletions(root)
 	return root
@@ -124,6 +134,13 @@ func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 	if v := a.getenv("DATAMON_SECRET_KEY"); v != "" {
 		s.file.SecretKey = v
 	}
+	if v := a.getenv("DATAMON_CA_FILE"); v != "" {
+		s.file.CAFile = v
+	}
+	if a.caFile != "" {
+		s.file.CAFile = a.caFile
+	}
+	a.resolveToken(&s.file)
 	s.context = s.file.Context
 	if cmd != nil && cmd.Flags().Changed("context") {
 		s.context = a.contextName

@@ -61,9 +61,13 @@ var allowed = map[string][]string{
 	"model":    {"chunk"},
 	"manifest": {"chunk", "model"},
 	"apiauth":  {},
+	"certs":    {},
 	"shard":    {"chunk", "erasure", "layout", "model"},
 	"raftlog":  {},
 	"semver":   {},
+	// identity and access (#15): leaves the api, gateway and node use.
+	"audit":     {},
+	"authlimit": {},
 }
 
 func TestImportRules(t *testing.T) {
