@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,6 +87,8 @@ func TestIdentityCLICluster(t *testing.T) {
 		t.Fatal("a read key created a repo")
 	}
 
+	readOnlyKey(t, c, id, secret)
+
 	// The pipeline rolls its own secret (no grace): the old one stops
 	// working on every node, the new one works.
 	r = cliAs(t, c, 2, id, secret, "key", "rotate", id, "--grace", "0s")
@@ -111,5 +114,38 @@ func TestIdentityCLICluster(t *testing.T) {
 		})
 	if r := cli(t, c, "key", "get", id); r.Code != 2 {
 		t.Fatalf("key get after user delete: exit %d %q", r.Code, r.Stderr)
+	}
+}
+
+// readOnlyKey: a key with read on "open" downloads it, cannot upload to it,
+// and neither `repo list` nor `aws s3 ls` shows "closed" (AccessDenied
+// there, not NoSuchBucket).
+func readOnlyKey(t *testing.T, c *localcluster.Cluster, id, secret string) {
+	t.Helper()
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, c, "bundle", "upload", "--repo", "open", "--path", src, "--message", "m", "--label", "main")
+	dst := filepath.Join(t.TempDir(), "dst")
+	if r := cliAs(t, c, 1, id, secret, "bundle", "download", "--repo", "open", "--label", "main", "--destination", dst); r.Code != 0 {
+		t.Fatalf("download with read: %d %q", r.Code, r.Stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "a.txt")); err != nil || string(b) != "hello" {
+		t.Fatalf("downloaded %q %v", b, err)
+	}
+	if r := cliAs(t, c, 1, id, secret, "bundle", "upload", "--repo", "open", "--path", src, "--message", "x", "--label", "main"); r.Code == 0 {
+		t.Fatal("upload with a read key succeeded")
+	}
+	e := newS3ep(t, c, 2)
+	e.ak, e.sk = id, secret
+	if out := e.aws(t, "s3", "ls"); !strings.Contains(out, " open\n") || strings.Contains(out, "closed") {
+		t.Fatalf("aws s3 ls with a read key on open: %q", out)
+	}
+	if out, err := e.awsErr(t, "s3", "ls", "s3://closed/"); err == nil || !strings.Contains(out, "AccessDenied") {
+		t.Fatalf("aws s3 ls s3://closed: %v %q", err, out)
+	}
+	if out, err := e.awsErr(t, "s3", "cp", filepath.Join(src, "a.txt"), "s3://open/b.txt"); err == nil || !strings.Contains(out, "AccessDenied") {
+		t.Fatalf("aws s3 cp to open with read: %v %q", err, out)
 	}
 }

@@ -246,6 +246,17 @@ func TestPermissionsAndKeys(t *testing.T) {
 	if err := e.b.CreateBucket(e.ctx, id, "mine"); !errors.Is(err, gateway.ErrAccessDenied) {
 		t.Fatalf("create without admin: %v", err)
 	}
+	// Read on the cluster scope "*" reads every repo and writes none.
+	all := gateway.Identity{AccessKey: "AKALL", Grants: map[string]string{model.ScopeCluster: "read"}}
+	if bs, err := e.b.ListBuckets(e.ctx, all); err != nil || len(bs) != 2 {
+		t.Fatalf("buckets with read on *: %+v %v", bs, err)
+	}
+	if _, err := e.b.HeadObject(e.ctx, all, "open", "f"); err != nil {
+		t.Fatalf("read with read on *: %v", err)
+	}
+	if _, err := e.b.PutObject(e.ctx, all, "closed", "g", strings.NewReader("x"), 1, gateway.PutMeta{}); !errors.Is(err, gateway.ErrAccessDenied) {
+		t.Fatalf("write with read on *: %v", err)
+	}
 	if err := e.b.CreateBucket(e.ctx, e.root, "open"); !errors.Is(err, gateway.ErrBucketExists) {
 		t.Fatalf("create existing: %v", err)
 	}
