@@ -39,6 +39,10 @@ type Config struct {
 	// RetryAfter is the Retry-After of every 503 answer (whole seconds,
 	// at least 1; default 1 s).
 	RetryAfter time.Duration
+	// Tokens, when set, accepts "Authorization: Bearer <JWT>", temporary
+	// credentials (X-Amz-Security-Token) and STS AssumeRoleWithWebIdentity
+	// on the service root (tokens.go). nil: all three are refused.
+	Tokens Tokens
 }
 
 // DefaultConfig returns the defaults.
