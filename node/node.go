@@ -20,6 +20,7 @@ import (
 	"github.com/datamon-io/datamon/diskguard"
 	"github.com/datamon-io/datamon/durability"
 	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/jwtauth"
 	"github.com/datamon-io/datamon/membership"
 	"github.com/datamon-io/datamon/model"
 	"github.com/datamon-io/datamon/peer"
@@ -27,6 +28,7 @@ import (
 	"github.com/datamon-io/datamon/raftmeta"
 	"github.com/datamon-io/datamon/s3backend"
 	"github.com/datamon-io/datamon/shard"
+	"github.com/datamon-io/datamon/sts"
 )
 
 // Node is one running datamon server.
@@ -47,6 +49,8 @@ type Node struct {
 	s3      *s3backend.Backend
 	gw      *gateway.Server
 	api     *fasthttp.Server
+	jwt     *jwtauth.Verifier // nil: no JWT issuer configured (tokens.go)
+	sts     *sts.Service
 
 	listeners []net.Listener
 	closers   []func() error // run in reverse order by Close
@@ -95,6 +99,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	if err := n.startChunks(); err != nil {
+		return nil, err
+	}
+	if err := n.startTokens(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.startS3(); err != nil {
@@ -355,6 +362,9 @@ func (n *Node) startS3() error {
 	gcfg.Logger, gcfg.Clock = n.log.With("component", "s3"), n.clock
 	gcfg.Domains = n.cfg.S3Domains
 	gcfg.Unavailable = unavailable
+	if n.sts != nil {
+		gcfg.Tokens = n.sts
+	}
 	gw, err := gateway.New(gcfg, b, b)
 	if err != nil {
 		return fmt.Errorf("node: s3 gateway: %w", err)
@@ -380,6 +390,9 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Now = n.clock
 	acfg.MetricsToken = n.cfg.MetricsToken
 	acfg.Unavailable = unavailable
+	if n.jwt != nil {
+		acfg.Tokens = n.jwt
+	}
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
