@@ -69,6 +69,9 @@ func (r *req) authenticate() error {
 		return errSigV2
 	case authz == "":
 		return errAnonymous
+	case strings.HasPrefix(strings.ToLower(authz), "bearer "):
+		tok, _ := bearerToken(authz)
+		return r.bearer(tok) // tokens.go
 	default:
 		if a, err = sigv4.ParseAuthorization(authz); err != nil {
 			return malformedAuth(err)
@@ -98,7 +101,7 @@ func (r *req) authenticate() error {
 	if !contains(a.SignedHeaders, "host") {
 		return errf(400, "AuthorizationHeaderMalformed", "The host header must be signed")
 	}
-	secret, id, err := r.s.keys.LookupKey(r.ctx(), a.Scope.AccessKey)
+	secret, id, err := r.lookupSecret(a.Scope.AccessKey, r.sessionToken()) // tokens.go
 	if err != nil {
 		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
 			return errUnknownKey

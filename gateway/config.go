@@ -47,6 +47,10 @@ type Config struct {
 	// BucketRepo names the context and repo of a bucket for audit records
 	// (nil: bucket and key only).
 	BucketRepo func(bucket string) (context, repo string, ok bool)
+	// Tokens, when set, accepts "Authorization: Bearer <JWT>", temporary
+	// credentials (X-Amz-Security-Token) and STS AssumeRoleWithWebIdentity
+	// on the service root (tokens.go). nil: all three are refused.
+	Tokens Tokens
 }
 
 // DefaultConfig returns the defaults.

@@ -351,7 +351,7 @@ func (r *req) postAuth(fields map[string]string) error {
 		return errf(400, "InvalidArgument", "x-amz-date is missing, malformed or does not match the credential")
 	}
 	scope := sigv4.Scope{AccessKey: cred[0], Date: cred[1], Region: cred[2], Service: cred[3]}
-	secret, id, err := r.s.keys.LookupKey(r.ctx(), scope.AccessKey)
+	secret, id, err := r.lookupSecret(scope.AccessKey, fields["x-amz-security-token"]) // tokens.go
 	if err != nil {
 		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
 			return errUnknownKey

@@ -118,6 +118,10 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 		r.writeErr(err)
 		return
 	}
+	if r.isSTS() {
+		r.sts() // tokens.go
+		return
+	}
 	if r.isPostObject() {
 		err := ValidRequestBucket(r.bucket)
 		if err == nil {

@@ -83,8 +83,9 @@ func TestVerifyRefusals(t *testing.T) {
 	crossed.kid = "r1"
 	parts := strings.Split(good, ".")
 	sig := []byte(parts[2])
-	sig[5] ^= 1 // still base64url
-	if sig[5] == '.' || sig[5] == '=' {
+	if sig[5] == 'A' { // another base64url character, not the last (padding bits)
+		sig[5] = 'B'
+	} else {
 		sig[5] = 'A'
 	}
 	tamperedSig := parts[0] + "." + parts[1] + "." + string(sig)

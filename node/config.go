@@ -7,7 +7,9 @@ import (
 	"net"
 	"time"
 
+	"github.com/datamon-io/datamon/jwtauth"
 	"github.com/datamon-io/datamon/layout"
+	"github.com/datamon-io/datamon/sts"
 )
 
 // Config holds a node's identity, addresses and tunables. Zero values take
@@ -113,6 +115,12 @@ type Config struct {
 	AuthFailuresPerKey    int           `yaml:"auth_failures_per_key"`
 	AuthFailuresPerSource int           `yaml:"auth_failures_per_source"`
 	AuthFailureWindow     time.Duration `yaml:"auth_failure_window"`
+	// JWT lists the token issuers whose JWTs the API and the S3 gateway
+	// accept as "Authorization: Bearer" (docs/jwt.md). No issuers: none.
+	JWT jwtauth.Config `yaml:"jwt"`
+	// STS configures the gateway's AssumeRoleWithWebIdentity: roles by ARN
+	// and the longest credential lifetime (docs/jwt.md).
+	STS sts.Config `yaml:"sts"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -165,6 +173,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return fmt.Errorf("%w: metrics token must be at least 16 characters (got %d)", ErrConfig, len(c.MetricsToken))
+	}
+	if err := c.validateTokens(); err != nil {
+		return err
 	}
 	if c.RaftHeartbeat < 0 || c.RaftElection < 0 || c.RaftLease < 0 {
 		return fmt.Errorf("%w: raft timings must not be negative", ErrConfig)

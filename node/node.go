@@ -24,6 +24,7 @@ import (
 	"github.com/datamon-io/datamon/diskguard"
 	"github.com/datamon-io/datamon/durability"
 	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/jwtauth"
 	"github.com/datamon-io/datamon/membership"
 	"github.com/datamon-io/datamon/model"
 	"github.com/datamon-io/datamon/peer"
@@ -31,6 +32,7 @@ import (
 	"github.com/datamon-io/datamon/raftmeta"
 	"github.com/datamon-io/datamon/s3backend"
 	"github.com/datamon-io/datamon/shard"
+	"github.com/datamon-io/datamon/sts"
 )
 
 // Node is one running datamon server.
@@ -59,6 +61,8 @@ type Node struct {
 
 	auditLog  *audit.Log         // accessguard.go
 	authLimit *authlimit.Limiter // accessguard.go
+	jwt       *jwtauth.Verifier  // nil: no JWT issuer configured (tokens.go)
+	sts       *sts.Service
 
 	listeners []net.Listener
 	closers   []func() error // run in reverse order by Close
@@ -116,6 +120,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	if err := n.startAccessGuards(); err != nil {
+		return nil, err
+	}
+	if err := n.startTokens(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.startS3(); err != nil {
@@ -388,6 +395,9 @@ func (n *Node) startS3() error {
 	gcfg.Domains = n.cfg.S3Domains
 	gcfg.Unavailable = unavailable
 	n.guardS3(&gcfg)
+	if n.sts != nil {
+		gcfg.Tokens = n.sts
+	}
 	gw, err := gateway.New(gcfg, b, b)
 	if err != nil {
 		return fmt.Errorf("node: s3 gateway: %w", err)
@@ -415,6 +425,9 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Unavailable = unavailable
 	acfg.Identities = servingMeta{n.meta} // users, keys and grants in Raft (raftmeta/identity.go)
 	n.guardAPI(&acfg)
+	if n.jwt != nil {
+		acfg.Tokens = n.jwt
+	}
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
