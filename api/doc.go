@@ -26,6 +26,7 @@
 //	POST   /v1/chunks/has                     {"ids": [...]} -> {"present": [...]}
 //	GET    /v1/cluster/status                 GET /v1/cluster/members
 //	POST   /v1/cluster/remove-node            {"id": ...}
+//	GET    /v1/audit?since=&until=&user=&key=&repo=&refused=&limit=   this node's audit records (root)
 //
 // Reads are linearizable unless the query has stale=true, in which case the
 // request context is passed through Config.Stale. Errors are
@@ -44,6 +45,13 @@
 // nothing changed: run it again). Bundle IDs stay. The old pages and the
 // removed files' chunks are only unreferenced, not erased: they stay on
 // disk until GC collects them. The work is bounded by Config.RequestTimeout.
+//
+// Handler wraps the routes in guard (guard.go): with Config.AuthLimit, a
+// caller throttled after failed authentications gets 429 Throttled with
+// Retry-After before its signature is checked; with Config.Audit, every
+// authenticated write and every refused request is recorded once its
+// outcome is known — a successful write before its answer is sent. See
+// docs/audit.md.
 //
 // The package consumes narrow interfaces (Meta, Chunks, Cluster) that node
 // implements with raftmeta, cas and membership; it imports none of them.
