@@ -116,7 +116,9 @@ func TestAuditAndBruteForce(t *testing.T) {
 		"CLI unknown key": func(r audit.Record) bool {
 			return r.KeyID == "AKIDNOBODY0000000001" && r.Status == 401 && r.Code == "Unauthenticated" && r.Target.Repo == "evil"
 		},
-		"API malformed": func(r audit.Record) bool { return r.Surface == "api" && r.Status == 401 && r.KeyID == "" && r.Node == c.Nodes[0].ID },
+		"API malformed": func(r audit.Record) bool {
+			return r.Surface == "api" && r.Status == 401 && r.KeyID == "" && r.Node == c.Nodes[0].ID
+		},
 		"S3 unknown key": func(r audit.Record) bool {
 			return r.KeyID == "AKIDNOBODY0000000002" && r.Code == "InvalidAccessKeyId" && r.Target.Key == "evil1"
 		},
@@ -217,4 +219,3 @@ func anyRecord(recs []audit.Record, ok func(audit.Record) bool) bool {
 	}
 	return false
 }
-
