@@ -33,6 +33,7 @@
 //	POST   /v1/keys/{id}/rotate               {grace?} -> key and its new secret
 //	POST   /v1/keys/{id}/grants               {grant: "scope=perm"}
 //	DELETE /v1/keys/{id}/grants?scope=S
+//	GET    /v1/audit?since=&until=&user=&key=&repo=&refused=&limit=   this node's audit records (root)
 //
 // Reads are linearizable unless the query has stale=true, in which case the
 // request context is passed through Config.Stale. Errors are
@@ -57,6 +58,13 @@
 // and read its own user. They are served by Config.Identities or by a Meta
 // that implements Identities; otherwise they answer 503. Key IDs and
 // secrets are made here, from crypto/rand (keygen.go).
+//
+// Handler wraps the routes in guard (guard.go): with Config.AuthLimit, a
+// caller throttled after failed authentications gets 429 Throttled with
+// Retry-After before its signature is checked; with Config.Audit, every
+// authenticated write and every refused request is recorded once its
+// outcome is known — a successful write before its answer is sent. See
+// docs/audit.md.
 //
 // The package consumes narrow interfaces (Meta, Chunks, Cluster) that node
 // implements with raftmeta, cas and membership; it imports none of them.

@@ -56,6 +56,7 @@ func (s *Server) guard(rc *fasthttp.RequestCtx) {
 		if wait, ok := s.cfg.AuthLimit.Check(claimed, source); !ok {
 			throttled = true
 			s.writeThrottled(rc, wait)
+			s.metrics.observe("throttled", fasthttp.StatusTooManyRequests, 0)
 		}
 	}
 	if !throttled {

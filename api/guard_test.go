@@ -230,6 +230,10 @@ func TestThrottleAfterFailures(t *testing.T) {
 	if m := g.limit.Metrics(); m["datamon_auth_failures_total"] != 3 || m["datamon_auth_throttled_total"] != 1 {
 		t.Fatalf("limiter metrics %v", m)
 	}
+	page := rawFrom(g.node, signedReq(rootKey, "GET", "/metrics", nil, nil, time.Now()), "10.2.2.2")
+	if !strings.Contains(string(page.Body()), `datamon_api_requests_total{route="throttled",status="429"} 1`) {
+		t.Fatalf("/metrics does not count the throttled request:\n%s", page.Body())
+	}
 }
 
 // The client reports a throttled call as client.ErrThrottled, at once.
