@@ -66,6 +66,7 @@ type command struct {
 	Squash  *squashCmd       `json:"sq,omitempty"`    // squash.go
 	Rename  *renameCmd       `json:"ren,omitempty"`   // rename.go
 	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
+	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -131,6 +132,8 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Rename == nil
 	case opSwapManifests:
 		missing = c.Swap == nil
+	case opLFSPutObject, opLFSDeleteObjects, opLFSLock, opLFSUnlock: // lfs.go
+		missing = c.LFS == nil
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
