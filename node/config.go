@@ -89,6 +89,9 @@ type Config struct {
 	// "Authorization: Bearer <token>" instead of a signed request. It grants
 	// nothing else. At least 16 characters.
 	MetricsToken string `yaml:"metrics_token"`
+	// LFSHrefTTL is how long the transfer hrefs of the Git LFS API stay
+	// valid (0: 1 h; at least 1 s).
+	LFSHrefTTL time.Duration `yaml:"lfs_href_ttl"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -141,6 +144,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return fmt.Errorf("%w: metrics token must be at least 16 characters (got %d)", ErrConfig, len(c.MetricsToken))
+	}
+	if c.LFSHrefTTL < 0 || (c.LFSHrefTTL > 0 && c.LFSHrefTTL < time.Second) {
+		return fmt.Errorf("%w: LFS href TTL %v: 0 (default) or at least 1s", ErrConfig, c.LFSHrefTTL)
 	}
 	if c.RaftHeartbeat < 0 || c.RaftElection < 0 || c.RaftLease < 0 {
 		return fmt.Errorf("%w: raft timings must not be negative", ErrConfig)

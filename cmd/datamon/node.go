@@ -126,6 +126,7 @@ flags given on the command line win.`,
 	f.DurationVar(&cfg.RaftElection, "raft-election", 0, "Raft election timeout of a candidate (0: the heartbeat timeout)")
 	f.DurationVar(&cfg.RaftLease, "raft-lease", 0, "Raft leader lease: a leader that reaches no quorum this long steps down; at most the heartbeat timeout (0: half the heartbeat timeout)")
 	f.StringVar(&metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that GET /metrics accepts instead of a signed request (or DATAMON_METRICS_TOKEN)")
+	f.DurationVar(&cfg.LFSHrefTTL, "lfs-href-ttl", 0, "how long Git LFS transfer hrefs stay valid (0: 1h)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	f.DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")
