@@ -96,6 +96,9 @@ func newEnv(t *testing.T) *env {
 		{ID: "reader", Secret: "reader-secret", User: "rita", Grants: map[string]model.Permission{"default/games": model.PermRead}},
 	}
 	for _, k := range keys {
+		if _, err := m.CreateUser(ctx, model.User{Name: k.User, Email: k.User + "@example.com"}); err != nil {
+			t.Fatal(err)
+		}
 		if err := m.PutAccessKey(ctx, k); err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func loadIdentity(dir, id, site string) (identity, error) {
 			id = "n" + hex.EncodeToString(r[:])
 		}
 		got := identity{ID: id, Site: site}
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, dirMode); err != nil {
 			return identity{}, fmt.Errorf("node: data dir: %w", err)
 		}
 		return got, writeIdentity(path, got)
@@ -63,7 +63,7 @@ func loadIdentity(dir, id, site string) (identity, error) {
 func writeIdentity(path string, id identity) error {
 	b, _ := json.MarshalIndent(id, "", "  ")
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, fileMode)
 	if err != nil {
 		return fmt.Errorf("node: write identity: %w", err)
 	}

@@ -21,6 +21,9 @@ import (
 // (jepsen scenario datamon-membership-wipe.)
 type servingMeta struct{ *raftmeta.Meta }
 
+// The metadata store manages users, keys and grants for the API.
+var _ api.Identities = servingMeta{}
+
 func (m servingMeta) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
 	if m.AppliedIndex() == 0 {
 		return model.AccessKey{}, fmt.Errorf("node: no metadata applied yet: %w: %w", api.ErrNotServing, raftmeta.ErrNoLeader)

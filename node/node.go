@@ -61,6 +61,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := secureDataDir(cfg.DataDir, cfg.Logger); err != nil { // datadir.go
+		return nil, err
+	}
 	id, err := loadIdentity(cfg.DataDir, cfg.ID, cfg.Site)
 	if err != nil {
 		return nil, err
@@ -136,7 +139,7 @@ func (n *Node) openStores() error {
 	}
 	n.shards = st
 	n.onClose(st.Close)
-	logs, err := raftlog.Open(raftlog.Config{Dir: filepath.Join(n.cfg.DataDir, "raft", "log"), FS: fs, Logger: n.log.With("component", "raftlog")})
+	logs, err := raftlog.Open(raftlog.Config{Dir: filepath.Join(n.cfg.DataDir, "raft", "log"), FS: privateFS{fs}, Logger: n.log.With("component", "raftlog")})
 	if err != nil {
 		return fmt.Errorf("node: open raft log: %w", err)
 	}
@@ -248,18 +251,21 @@ func (n *Node) startMeta() error {
 	stream := peer.NewStreamLayer(ln, adv, n.cfg.Secret, 10*time.Second)
 	trans := raft.NewNetworkTransportWithLogger(stream, 3, 10*time.Second, hclogFor(n.log.With("component", "raft-transport")))
 	n.onClose(trans.Close)
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(n.cfg.DataDir, "raft", "snapshots"), 2, hclogFor(n.log.With("component", "raft-snapshots")))
+	snapDir := filepath.Join(n.cfg.DataDir, "raft", "snapshots")
+	fileSnaps, err := raft.NewFileSnapshotStoreWithLogger(snapDir, 2, hclogFor(n.log.With("component", "raft-snapshots")))
 	if err != nil {
 		return fmt.Errorf("node: raft snapshots: %w", err)
 	}
+	snaps := privateSnapshots{SnapshotStore: fileSnaps, dir: snapDir, log: n.log} // datadir.go
 	mcfg := raftmeta.DefaultConfig()
 	mcfg.NodeID = n.id.ID
 	mcfg.Dir = filepath.Join(n.cfg.DataDir, "meta")
-	mcfg.FS = n.guard.FS(vfs.Default)
+	mcfg.FS = privateFS{n.guard.FS(vfs.Default)}
 	mcfg.BootstrapExpect = n.cfg.BootstrapExpect
 	mcfg.Voters = n.cfg.Voters
 	mcfg.Policy = n.cfg.Policy
 	mcfg.Clock = n.clock
+	mcfg.Secret = n.cfg.Secret // seals access key secrets at rest
 	mcfg.Fast = n.cfg.Fast
 	if n.cfg.RaftHeartbeat > 0 || n.cfg.RaftElection > 0 || n.cfg.RaftLease > 0 {
 		mcfg.KeepTimings = true

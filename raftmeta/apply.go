@@ -50,6 +50,9 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 	case opSwapManifests: // delete_files.go
 		return tx.swapManifests(*c.Swap)
 	}
+	if out, ok, err := tx.execIdentity(c); ok { // identity_fsm.go
+		return out, err
+	}
 	if isDraftOp(c.Op) { // S3 draft / multipart ops (draft_fsm.go)
 		return tx.execDraft(c.Op, c.Draft)
 	}
@@ -255,6 +258,22 @@ func (tx *txn) setLabel(s model.LabelSet) ([]byte, error) {
 func (tx *txn) putAccessKey(k model.AccessKey) ([]byte, error) {
 	if err := validateAccessKey(k); err != nil {
 		return nil, err
+	}
+	var prev model.AccessKey
+	had, err := getJSON(tx.b, accessKeyKey(k.ID), &prev)
+	if err != nil {
+		return nil, err
+	}
+	if k.User != "" {
+		if ok, err := tx.exists(userKey(k.User)); err != nil || !ok {
+			return nil, orErr(err, fmt.Errorf("%w: user %q", model.ErrNotFound, k.User))
+		}
+	}
+	if had && prev.User != "" && prev.User != k.User {
+		_ = tx.b.Delete(userKeyIndex(prev.User, k.ID), nil)
+	}
+	if k.User != "" {
+		_ = tx.b.Set(userKeyIndex(k.User, k.ID), nil, nil)
 	}
 	tx.putJSON(accessKeyKey(k.ID), k)
 	return nil, nil

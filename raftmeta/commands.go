@@ -66,6 +66,8 @@ type command struct {
 	Squash  *squashCmd       `json:"sq,omitempty"`    // squash.go
 	Rename  *renameCmd       `json:"ren,omitempty"`   // rename.go
 	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
+	User    *model.User      `json:"user,omitempty"`  // identity_fsm.go
+	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
 	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 }
 
@@ -134,6 +136,8 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Swap == nil
 	case opLFSPutObject, opLFSDeleteObjects, opLFSLock, opLFSUnlock: // lfs.go
 		missing = c.LFS == nil
+	default:
+		missing = identMissing(&c) // identity_fsm.go
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)

@@ -30,8 +30,13 @@ type Config struct {
 	Voters int
 	// Policy is the initial EC policy; nil means layout.DefaultPolicy(#nodes).
 	Policy *layout.Policy
-	// RootKey is installed at bootstrap if no key with its ID exists.
+	// RootKey is installed at bootstrap if no key with its ID exists (its
+	// secret sealed like every other, see seal.go).
 	RootKey *model.AccessKey
+	// Secret is the cluster secret (at least MinSecretLen bytes, the same
+	// on every member): access key secrets are sealed at rest with a key
+	// derived from it (seal.go). Changing it makes stored secrets unreadable.
+	Secret []byte
 	// Clock stamps command times on the leader. nil means time.Now.
 	Clock func() time.Time
 	// Logger receives raft's and this package's logs. nil discards.
@@ -96,6 +101,9 @@ func (c Config) Validate() error {
 		if err := c.Policy.Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
+	}
+	if len(c.Secret) < MinSecretLen {
+		return fmt.Errorf("%w: Secret (the cluster secret) must be at least %d bytes, got %d", ErrInvalidConfig, MinSecretLen, len(c.Secret))
 	}
 	if c.RootKey != nil && (c.RootKey.ID == "" || c.RootKey.Secret == "") {
 		return fmt.Errorf("%w: RootKey needs an ID and a secret", ErrInvalidConfig)

@@ -195,7 +195,7 @@ func TestErrorsSurviveEnvelope(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	good := DefaultConfig()
-	good.NodeID, good.Dir = "n1", "d"
+	good.NodeID, good.Dir, good.Secret = "n1", "d", []byte("0123456789abcdef")
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +204,7 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Dir = "" },
 		func(c *Config) { c.Voters = 4 },
 		func(c *Config) { c.BootstrapExpect = -1 },
+		func(c *Config) { c.Secret = []byte("short") },
 		func(c *Config) { c.RootKey = &model.AccessKey{ID: "x"} },
 	} {
 		c := good

@@ -24,6 +24,10 @@ type Meta struct {
 	fwd     Forwarder
 	rec     *recovery
 	gate    *voteGate // nil unless the node started refusing votes
+	seal    *sealer   // access key secrets at rest (seal.go)
+	// sealedTerm is the leader term in which sealLegacy found no
+	// plaintext secret left (seal_legacy.go).
+	sealedTerm atomic.Uint64
 
 	// readyTerm is the term in which a barrier completed on this leader:
 	// its commit index is then authoritative for read indexes.
@@ -58,6 +62,10 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 	}
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With("component", "raftmeta", "node", cfg.NodeID)
+	seal, err := newSealer(cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
 	f, fsmDamage, err := openFSM(cfg.Dir, cfg.FS, log, cfg.DedupWindow)
 	if err != nil {
 		return nil, err
@@ -100,7 +108,7 @@ func New(cfg Config, tr raft.Transport, logs raft.LogStore, stable raft.StableSt
 		return nil, fmt.Errorf("raftmeta: start raft: %w", err)
 	}
 	m := &Meta{
-		cfg: cfg, log: log, raft: r, fsm: f, logs: logs, members: members, fwd: fwd, rec: rec, gate: gate,
+		cfg: cfg, log: log, raft: r, fsm: f, logs: logs, members: members, fwd: fwd, rec: rec, gate: gate, seal: seal,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), obsCh: make(chan raft.Observation, 16),
 	}
 	m.observer = raft.NewObserver(m.obsCh, false, func(o *raft.Observation) bool {

@@ -108,7 +108,12 @@ func (m *Meta) LabelHistory(ctx context.Context, context, repo, name string) ([]
 	return h, nil
 }
 
-// GetAccessKey returns an access key (model.ErrNotFound).
+// GetAccessKey returns an access key with its secrets in plaintext
+// (authentication needs them; model.ErrNotFound, ErrSealed).
 func (m *Meta) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
-	return get[model.AccessKey](m, ctx, accessKeyKey(id), "access key")
+	k, err := get[model.AccessKey](m, ctx, accessKeyKey(id), "access key")
+	if err != nil {
+		return k, err
+	}
+	return m.seal.openKey(k)
 }

@@ -65,6 +65,9 @@ func (m *Meta) reconcile(ctx context.Context) error {
 	if err := m.ensureInit(ctx, alive); err != nil {
 		return err
 	}
+	if err := m.sealLegacy(ctx); err != nil { // seal_legacy.go
+		return err
+	}
 	if err := m.growLayout(ctx, alive); err != nil {
 		return err
 	}
@@ -107,7 +110,11 @@ func (m *Meta) ensureInit(ctx context.Context, alive []Server) error {
 	if hasDefault && hasRoot && len(m.Layouts()) > 0 {
 		return nil
 	}
-	cmd := &command{Op: opInit, Nodes: toNodes(alive), Key: m.cfg.RootKey, Policy: m.cfg.Policy, ReqID: newReqID()}
+	cmd := &command{Op: opInit, Nodes: toNodes(alive), Policy: m.cfg.Policy, ReqID: newReqID()}
+	if m.cfg.RootKey != nil {
+		k := m.seal.sealKey(*m.cfg.RootKey) // never in plaintext in the log
+		cmd.Key = &k
+	}
 	if cmd.Policy == nil {
 		p := layout.DefaultPolicy(len(alive))
 		cmd.Policy = &p

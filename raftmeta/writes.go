@@ -122,11 +122,16 @@ func (m *Meta) SetLabel(ctx context.Context, s model.LabelSet) (model.Label, err
 	return decodeResult[model.Label](m.submit(ctx, &command{Op: opSetLabel, Label: &s}))
 }
 
-// PutAccessKey creates or replaces an access key.
+// PutAccessKey creates or replaces an access key (its secrets are sealed
+// before they are submitted; k.User, if set, must exist).
 func (m *Meta) PutAccessKey(ctx context.Context, k model.AccessKey) error {
 	if err := validateAccessKey(k); err != nil {
 		return err
 	}
+	if err := validatePlainSecret(k.ID, k.Secret); err != nil {
+		return err
+	}
+	k = m.seal.sealKey(k)
 	_, err := m.submit(ctx, &command{Op: opPutAccessKey, Key: &k})
 	return err
 }

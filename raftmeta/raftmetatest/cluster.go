@@ -33,7 +33,10 @@ type Options struct {
 	TrailingLogs      uint64
 	Policy            *layout.Policy
 	RootKey           *model.AccessKey
-	Logger            *slog.Logger
+	// Secret is the cluster secret (raftmeta.Config.Secret); default
+	// DefaultSecret.
+	Secret []byte
+	Logger *slog.Logger
 	// Clock defaults to time.Now.
 	Clock func() time.Time
 	// LoseReply, when set, is asked after every forwarded call (req is the
@@ -118,6 +121,10 @@ func (c *Cluster) start(nd *Node) error {
 	cfg.BootstrapExpect = c.opts.BootstrapExpect
 	cfg.Voters = c.opts.Voters
 	cfg.Policy, cfg.RootKey, cfg.Clock = c.opts.Policy, c.opts.RootKey, c.opts.Clock
+	cfg.Secret = c.opts.Secret
+	if cfg.Secret == nil {
+		cfg.Secret = []byte(DefaultSecret)
+	}
 	if c.opts.Logger != nil {
 		cfg.Logger = c.opts.Logger.With("node", nd.ID)
 	}
