@@ -54,6 +54,10 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{cfg: cfg, log: cfg.Logger}
 	for _, e := range cfg.Endpoints {
 		scheme, host, _ := splitEndpoint(e)
@@ -67,6 +71,7 @@ func New(cfg Config) (*Client, error) {
 		Name:                "datamon-client",
 		Dial:                func(addr string) (net.Conn, error) { return tagDial(dial(addr)) },
 		MaxIdleConnDuration: 30 * time.Second,
+		TLSConfig:           tlsCfg,
 		// Never let fasthttp re-send a request on its own: a request whose
 		// connection broke after it was written may have been applied, and
 		// re-sending a conditional label move would turn its success into a

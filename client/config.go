@@ -2,10 +2,13 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -22,6 +25,11 @@ type Config struct {
 	Endpoints []string
 	AccessKey string
 	SecretKey string
+	// CAFile is a PEM bundle of the CA(s) that https endpoints' certificates
+	// must chain to (the cluster CA, DIR/tls/ca.crt of `cluster local`);
+	// empty: the system's roots. TLS, when set, is used as given instead.
+	CAFile string
+	TLS    *tls.Config
 	// Contributor is sent with mutations that do not name one; empty: the
 	// server uses the access key's contributor.
 	Contributor model.Contributor
@@ -79,6 +87,25 @@ func splitEndpoint(e string) (scheme, host string, err error) {
 		return "", "", fmt.Errorf("%w: bad endpoint %q (want http://host:port)", ErrConfig, e)
 	}
 	return scheme, host, nil
+}
+
+// tlsConfig is the TLS config for https endpoints.
+func (c Config) tlsConfig() (*tls.Config, error) {
+	if c.TLS != nil {
+		return c.TLS, nil
+	}
+	if c.CAFile == "" {
+		return nil, nil // fasthttp's default: system roots
+	}
+	b, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: CA file: %w", ErrConfig, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%w: CA file %s holds no PEM certificate", ErrConfig, c.CAFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 type staleKey struct{}

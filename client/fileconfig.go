@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/datamon-io/datamon/model"
@@ -18,6 +19,7 @@ import (
 //	access_key: AK...
 //	secret_key: ...
 //	s3_endpoint: http://127.0.0.1:9001
+//	ca_file: /path/to/ca.crt              # CA of https endpoints (relative: to this file's directory)
 //	context: default
 //	name: Jane Doe                        # contributor
 //	email: jane@example.com
@@ -26,6 +28,7 @@ type FileConfig struct {
 	AccessKey  string     `yaml:"access_key,omitempty"`
 	SecretKey  string     `yaml:"secret_key,omitempty"`
 	S3Endpoint string     `yaml:"s3_endpoint,omitempty"`
+	CAFile     string     `yaml:"ca_file,omitempty"`
 	Context    string     `yaml:"context,omitempty"`
 	Name       string     `yaml:"name,omitempty"`
 	Email      string     `yaml:"email,omitempty"`
@@ -103,6 +106,9 @@ func LoadFileConfig(path string) (FileConfig, error) {
 	if err != nil {
 		return FileConfig{}, fmt.Errorf("%s: %w", path, err)
 	}
+	if fc.CAFile != "" && !filepath.IsAbs(fc.CAFile) {
+		fc.CAFile = filepath.Join(filepath.Dir(path), fc.CAFile)
+	}
 	return fc, nil
 }
 
@@ -121,6 +127,7 @@ func (fc FileConfig) ClientConfig() Config {
 	cfg := DefaultConfig()
 	cfg.Endpoints = append([]string(nil), fc.Server...)
 	cfg.AccessKey, cfg.SecretKey = fc.AccessKey, fc.SecretKey
+	cfg.CAFile = fc.CAFile
 	cfg.Contributor = fc.Contributor()
 	return cfg
 }

@@ -21,6 +21,8 @@ type FileConfigUpdate struct {
 	Context *string
 	// AccessKey and SecretKey come together (from a credential file).
 	AccessKey, SecretKey *string
+	// CAFile sets ca_file ("" removes it).
+	CAFile *string
 }
 
 // Apply returns fc with u's fields set.
@@ -36,6 +38,9 @@ func (u FileConfigUpdate) Apply(fc FileConfig) FileConfig {
 	}
 	if u.SecretKey != nil {
 		fc.SecretKey = *u.SecretKey
+	}
+	if u.CAFile != nil {
+		fc.CAFile = *u.CAFile
 	}
 	return fc
 }

@@ -176,7 +176,7 @@ func (r *req) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
-	loc := "http://" + string(r.c.Request.Header.Host()) + "/" + r.bucket + "/" + r.key
+	loc := r.scheme() + "://" + string(r.c.Request.Header.Host()) + "/" + r.bucket + "/" + r.key
 	out := completeResult{NS: s3NS, Location: loc, Bucket: r.bucket, Key: r.key, ETag: quote(info.ETag), xmlChecksums: checksumsXML(info.Headers)}
 	if out.xmlChecksums != (xmlChecksums{}) {
 		out.ChecksumType = info.Headers["X-Amz-Checksum-Type"]

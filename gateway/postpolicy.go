@@ -311,7 +311,7 @@ func (r *req) postObject() error {
 	if err != nil {
 		return err
 	}
-	loc := "http://" + string(r.c.Request.Header.Host()) + "/" + sigv4.URIEncode(r.bucket, false) + "/" + sigv4.URIEncode(key, true)
+	loc := r.scheme() + "://" + string(r.c.Request.Header.Host()) + "/" + sigv4.URIEncode(r.bucket, false) + "/" + sigv4.URIEncode(key, true)
 	h := &r.c.Response.Header
 	h.Set("ETag", quote(info.ETag))
 	h.Set("Location", loc)

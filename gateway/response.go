@@ -69,3 +69,12 @@ func httpTime(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
 // isoTime is S3's XML timestamp format.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// scheme is the request's scheme ("https" on a TLS connection), for the
+// Location of a completed upload.
+func (r *req) scheme() string {
+	if r.c.IsTLS() {
+		return "https"
+	}
+	return "http"
+}

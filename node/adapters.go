@@ -15,13 +15,20 @@ import (
 	"github.com/datamon-io/datamon/shard"
 )
 
-// gossipServers gives raftmeta the server nodes gossip knows (raftmeta.Members).
-type gossipServers struct{ m *membership.Membership }
+// gossipServers gives raftmeta the server nodes gossip knows
+// (raftmeta.Members); with admission, only those admitted (admission.go).
+type gossipServers struct {
+	m     *membership.Membership
+	admit *admission
+}
 
 func (g gossipServers) Servers() []raftmeta.Server {
 	var out []raftmeta.Server
 	for _, mb := range g.m.Members() {
 		if !mb.Meta.Server {
+			continue
+		}
+		if g.admit != nil && !g.admit.admitted(mb.Meta.ID, mb.Meta.RPCAddr) {
 			continue
 		}
 		out = append(out, raftmeta.Server{

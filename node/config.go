@@ -54,6 +54,20 @@ type Config struct {
 	// Voters is the Raft voter target (3 or 5).
 	Voters int `yaml:"voters"`
 
+	// TLSCertFile, TLSKeyFile and TLSCAFile (PEM; all three or none) are the
+	// node certificate, its key and the cluster CA: internal RPC and Raft
+	// then use mutual TLS and the API and S3 gateway serve TLS (tls.go).
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	TLSCAFile   string `yaml:"tls_ca_file"`
+	// PublicCertFile and PublicKeyFile (together) replace the node
+	// certificate on the API and S3 ports, or turn TLS on there alone.
+	PublicCertFile string `yaml:"public_cert_file"`
+	PublicKeyFile  string `yaml:"public_key_file"`
+	// TLSReloadInterval is how often the certificate files are checked for
+	// new content (0: 2 s; negative: only on SIGHUP).
+	TLSReloadInterval time.Duration `yaml:"tls_reload_interval"`
+
 	// Secret is the cluster secret: gossip encryption and signed node-to-node RPC.
 	Secret []byte `yaml:"-"`
 	// RootAccessKey/RootSecretKey install a root user at bootstrap.
@@ -160,6 +174,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateAdvertise(); err != nil {
+		return err
+	}
+	if err := c.validateTLS(); err != nil {
 		return err
 	}
 	if c.S3Addr != "" {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/cas"
+	"github.com/datamon-io/datamon/certs"
 	"github.com/datamon-io/datamon/diskguard"
 	"github.com/datamon-io/datamon/durability"
 	"github.com/datamon-io/datamon/gateway"
@@ -47,6 +49,11 @@ type Node struct {
 	s3      *s3backend.Backend
 	gw      *gateway.Server
 	api     *fasthttp.Server
+	// tlsNode is the node certificate (internal mutual TLS), tlsPublic the
+	// one the API and S3 serve (the node's or a separate one); nil: plain.
+	tlsNode, tlsPublic *certs.Reloader
+	admit              *admission // nil without internal TLS
+	metaPtr            atomic.Pointer[raftmeta.Meta]
 
 	listeners []net.Listener
 	closers   []func() error // run in reverse order by Close
@@ -86,6 +93,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}()
 	if err := n.openStores(); err != nil {
+		return nil, err
+	}
+	if err := n.startTLS(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.startRPC(); err != nil {
@@ -168,7 +178,7 @@ func (n *Node) goServe(name string, f func() error) {
 }
 
 func (n *Node) startRPC() error {
-	ln, err := n.listen(n.cfg.RPCAddr)
+	ln, err := n.listenInternal(n.cfg.RPCAddr)
 	if err != nil {
 		return err
 	}
@@ -177,11 +187,14 @@ func (n *Node) startRPC() error {
 	n.rpc = peer.NewServer(pc)
 	n.rpc.ServeShards(n.store())
 	n.rpc.Handle("/internal/meta", handleMetaNotReady) // until startMeta (metaready.go)
+	n.rpc.Handle(pingPath, handlePing)
 	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
 	n.rpc.Handle("/internal/debug/heap-profile", n.handleHeapProfile)
 	cc := peer.DefaultClientConfig()
 	cc.Secret, cc.Logger, cc.Clock = n.cfg.Secret, n.log.With("component", "rpc-client"), n.clock
+	cc.TLS = n.clientTLS()
 	n.rpcCli = peer.NewClient(cc)
+	n.startAdmission()
 	n.goServe("rpc", func() error { return n.rpc.Serve(ln) })
 	n.onClose(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -248,7 +261,11 @@ func (n *Node) startMeta() error {
 	if err != nil {
 		return fmt.Errorf("node: raft advertise address: %w", err)
 	}
-	stream := peer.NewStreamLayer(ln, adv, n.cfg.Secret, 10*time.Second)
+	st, err := n.streamTLS()
+	if err != nil {
+		return err
+	}
+	stream := peer.NewStreamLayerTLS(ln, adv, n.cfg.Secret, 10*time.Second, n.log.With("component", "raft-stream"), st)
 	trans := raft.NewNetworkTransportWithLogger(stream, 3, 10*time.Second, hclogFor(n.log.With("component", "raft-transport")))
 	n.onClose(trans.Close)
 	snapDir := filepath.Join(n.cfg.DataDir, "raft", "snapshots")
@@ -291,11 +308,12 @@ func (n *Node) startMeta() error {
 		mcfg.RootKey = &model.AccessKey{ID: n.cfg.RootAccessKey, Secret: n.cfg.RootSecretKey, Root: true,
 			Contributor: model.Contributor{Name: "root", Email: "root@localhost"}}
 	}
-	m, err := raftmeta.New(mcfg, trans, n.logs, n.logs, snaps, gossipServers{n.members}, metaForwarder{n.rpcCli})
+	m, err := raftmeta.New(mcfg, trans, n.logs, n.logs, snaps, gossipServers{n.members, n.admit}, metaForwarder{n.rpcCli})
 	if err != nil {
 		return fmt.Errorf("node: raft metadata: %w", err)
 	}
 	n.meta = m
+	n.metaPtr.Store(m)
 	n.rpc.Handle("/internal/meta", n.handleMetaForward) // after n.meta is set (metaready.go)
 	n.onClose(m.Close)
 	// Gossip changes (joins, deaths, meta updates) prompt the leader to
@@ -353,7 +371,7 @@ func (n *Node) startS3() error {
 	if n.cfg.S3Addr == "" {
 		return nil
 	}
-	ln, err := n.listen(n.cfg.S3Addr)
+	ln, err := n.listenPublic(n.cfg.S3Addr)
 	if err != nil {
 		return err
 	}
@@ -376,7 +394,7 @@ func (n *Node) startS3() error {
 }
 
 func (n *Node) startAPI(dur *durability.Service) error {
-	ln, err := n.listen(n.cfg.APIAddr)
+	ln, err := n.listenPublic(n.cfg.APIAddr)
 	if err != nil {
 		return err
 	}

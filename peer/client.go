@@ -2,9 +2,11 @@ package peer
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +21,11 @@ type ClientConfig struct {
 	MaxResponseSize int              // largest response body accepted
 	Clock           func() time.Time // nil → time.Now
 	Logger          *slog.Logger     // nil discards
+	// TLS, when set, gives the client TLS config for dialing a peer at addr
+	// (called per connection, so a reloaded certificate or CA is used by the
+	// next connection): every call then runs over mutual TLS, under the
+	// request signature. Nil: plain TCP.
+	TLS func(addr string) (*tls.Config, error)
 }
 
 // DefaultClientConfig returns client settings sized for shard traffic; set Secret.
@@ -75,6 +82,7 @@ func NewClient(cfg ClientConfig) *Client {
 		MaxConnWaitTimeout:       cfg.Timeout,
 		MaxIdleConnDuration:      90 * time.Second,
 		MaxResponseBodySize:      cfg.MaxResponseSize,
+		Dial:                     dialer(cfg.TLS, cfg.Timeout),
 		// A request is retried only on a fresh connection if a kept-alive
 		// one turned out to be dead; every internal route is idempotent.
 		RetryIfErr: func(req *fasthttp.Request, attempts int, err error) (bool, bool) {
@@ -82,6 +90,47 @@ func NewClient(cfg ClientConfig) *Client {
 		},
 	}
 	return c
+}
+
+// dialer connects over TCP and, with tlsFor, runs the TLS handshake (the
+// request then travels as HTTP over the TLS connection).
+func dialer(tlsFor func(string) (*tls.Config, error), timeout time.Duration) fasthttp.DialFunc {
+	if tlsFor == nil {
+		return nil // fasthttp's default TCP dialer
+	}
+	return func(addr string) (net.Conn, error) {
+		cfg, err := tlsFor(addr)
+		if err != nil {
+			return nil, err
+		}
+		c, err := fasthttp.DialTimeout(addr, timeout)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		tc := tls.Client(c, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = c.Close()
+			return nil, tlsError(addr, err)
+		}
+		return tc, nil
+	}
+}
+
+// tlsError wraps a failed handshake; a refused certificate (ours or the
+// peer's) is ErrUnauthorized, anything else (reset, timeout) is left to the
+// caller's ErrUnreachable.
+func tlsError(addr string, err error) error {
+	var (
+		verr  *tls.CertificateVerificationError
+		alert tls.AlertError
+		rhe   tls.RecordHeaderError
+	)
+	if errors.As(err, &verr) || errors.As(err, &alert) || errors.As(err, &rhe) {
+		return fmt.Errorf("%w: TLS handshake with %s: %w", ErrUnauthorized, addr, err)
+	}
+	return fmt.Errorf("TLS handshake with %s: %w", addr, err)
 }
 
 // Close releases idle connections. Calls after Close fail with ErrClosed.

@@ -1,9 +1,11 @@
 package peer
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +33,15 @@ const (
 	DefaultHandshakeTimeout = 5 * time.Second
 )
 
+// StreamTLS makes a StreamLayer run mutual TLS under the HMAC handshake.
+type StreamTLS struct {
+	// Server is the listener side's config; it must require and verify
+	// client certificates (certs.Reloader.ServerConfig(true)).
+	Server *tls.Config
+	// Client gives the dialer's config for a peer address (per connection).
+	Client func(addr string) (*tls.Config, error)
+}
+
 // StreamLayer is an authenticated raft.StreamLayer over TCP.
 type StreamLayer struct {
 	ln        net.Listener
@@ -38,6 +49,7 @@ type StreamLayer struct {
 	key       []byte
 	timeout   time.Duration
 	log       *slog.Logger
+	tls       *StreamTLS
 
 	ready   chan net.Conn
 	pending chan struct{} // semaphore of in-flight handshakes
@@ -58,6 +70,14 @@ func NewStreamLayer(ln net.Listener, advertise net.Addr, secret []byte, timeout 
 
 // NewStreamLayerWithLogger is NewStreamLayer with a logger for rejected connections.
 func NewStreamLayerWithLogger(ln net.Listener, advertise net.Addr, secret []byte, timeout time.Duration, log *slog.Logger) *StreamLayer {
+	return NewStreamLayerTLS(ln, advertise, secret, timeout, log, nil)
+}
+
+// NewStreamLayerTLS is NewStreamLayerWithLogger over mutual TLS when st is
+// not nil: a connection first completes a TLS handshake in which both ends
+// present certificates of the cluster CA, then the HMAC handshake (a second
+// factor: the cluster secret) inside the TLS session.
+func NewStreamLayerTLS(ln net.Listener, advertise net.Addr, secret []byte, timeout time.Duration, log *slog.Logger, st *StreamTLS) *StreamLayer {
 	if advertise == nil {
 		advertise = ln.Addr()
 	}
@@ -69,7 +89,7 @@ func NewStreamLayerWithLogger(ln net.Listener, advertise net.Addr, secret []byte
 	}
 	s := &StreamLayer{
 		ln: ln, advertise: advertise, key: deriveKey(secret, "datamon/peer/raft/v1"),
-		timeout: timeout, log: log,
+		timeout: timeout, log: log, tls: st,
 		ready:   make(chan net.Conn),
 		pending: make(chan struct{}, maxPendingHandshakes),
 		done:    make(chan struct{}),
@@ -111,6 +131,12 @@ func (s *StreamLayer) acceptLoop() {
 		go func() {
 			defer s.wg.Done()
 			defer func() { <-s.pending }()
+			c, err := s.serverTLS(c)
+			if err != nil {
+				s.log.Warn("raft stream TLS handshake rejected", "remote", c.RemoteAddr(), "err", err)
+				_ = c.Close()
+				return
+			}
 			if err := s.serverHandshake(c); err != nil {
 				s.log.Warn("raft stream handshake rejected", "remote", c.RemoteAddr(), "err", err)
 				_ = c.Close()
@@ -164,11 +190,48 @@ func (s *StreamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (n
 	if err != nil {
 		return nil, fmt.Errorf("%w: raft dial %s: %w", ErrUnreachable, address, err)
 	}
+	if c, err = s.clientTLS(c, string(address)); err != nil {
+		return nil, fmt.Errorf("peer: raft dial %s: %w", address, err)
+	}
 	if err := s.clientHandshake(c); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("peer: raft dial %s: %w", address, err)
 	}
 	return c, nil
+}
+
+// serverTLS runs the listener side of the TLS handshake (a no-op without TLS).
+func (s *StreamLayer) serverTLS(c net.Conn) (net.Conn, error) {
+	if s.tls == nil {
+		return c, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	tc := tls.Server(c, s.tls.Server)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	}
+	return tc, nil
+}
+
+// clientTLS runs the dialer side of the TLS handshake; on error c is closed.
+func (s *StreamLayer) clientTLS(c net.Conn, addr string) (net.Conn, error) {
+	if s.tls == nil {
+		return c, nil
+	}
+	cfg, err := s.tls.Client(addr)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	tc := tls.Client(c, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = c.Close()
+		return nil, tlsError(addr, err)
+	}
+	return tc, nil
 }
 
 func (s *StreamLayer) proof(role string, a, b []byte) []byte {

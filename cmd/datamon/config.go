@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 
 	"github.com/datamon-io/datamon/client"
 	"github.com/datamon-io/datamon/model"
@@ -37,6 +39,7 @@ one, so it is never half-written; a file that does not parse is left as it is (e
 
   --server URL[,URL...]  the node URLs
   --context NAME         the default context
+  --ca-file FILE         the CA certificate(s) of https servers (stored as an absolute path)
   --credential FILE      a YAML file with access_key and secret_key (other keys are ignored:
                          the cluster.yaml of 'datamon cluster local' or another client.yaml serve)
 
@@ -109,8 +112,22 @@ func (a *app) configUpdate(cmd *cobra.Command) (client.FileConfigUpdate, error) 
 		}
 		u.AccessKey, u.SecretKey = &c.AccessKey, &c.SecretKey
 	}
-	if u.Server == nil && u.Context == nil && u.AccessKey == nil {
-		return u, usagef("%s: nothing to set: give --server, --context and/or --credential", cmd.CommandPath())
+	if cmd.Flags().Changed("ca-file") {
+		p := a.caFile
+		if p != "" {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return u, usagef("--ca-file: %v", err)
+			}
+			if _, err := os.Stat(abs); err != nil {
+				return u, usagef("--ca-file: %v", err)
+			}
+			p = abs
+		}
+		u.CAFile = &p
+	}
+	if u.Server == nil && u.Context == nil && u.AccessKey == nil && u.CAFile == nil {
+		return u, usagef("%s: nothing to set: give --server, --context, --ca-file and/or --credential", cmd.CommandPath())
 	}
 	return u, nil
 }

@@ -36,6 +36,10 @@ Secrets come from the environment (never from flags, which other users can see):
   DATAMON_ROOT_ACCESS_KEY  root user installed at bootstrap (optional)
   DATAMON_ROOT_SECRET_KEY
 
+TLS: --tls-cert-file, --tls-key-file and --tls-ca-file (from ` + "`datamon cert`" + `)
+turn on mutual TLS for internal RPC and Raft and TLS for the API and S3;
+certificates are re-read on SIGHUP and when the files change (docs/tls.md).
+
 Behind NAT, port forwarding or a proxy, --advertise-rpc, --advertise-raft and
 --advertise-gossip give the host:port other nodes dial for internal RPC, Raft
 and gossip when it differs from the bind address (gossip: an IP, and the
@@ -117,6 +121,12 @@ flags given on the command line win.`,
 	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "the first N server nodes seen by gossip form the Raft group")
 	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "Raft voter target: 3 or 5 (spread across sites)")
 	f.StringVar(&ec, "ec", "", "erasure policy K+M recorded at bootstrap (default from cluster size: 3 nodes 2+1, 4-5 nodes 2+2, 6-7 nodes 4+2, 8-11 nodes 6+2, 12+ nodes 8+3)")
+	f.StringVar(&cfg.TLSCertFile, "tls-cert-file", "", "node certificate (PEM, `datamon cert node`): with --tls-key-file and --tls-ca-file, internal RPC and Raft use mutual TLS and the API and S3 serve TLS")
+	f.StringVar(&cfg.TLSKeyFile, "tls-key-file", "", "private key of --tls-cert-file (PEM)")
+	f.StringVar(&cfg.TLSCAFile, "tls-ca-file", "", "cluster CA certificate(s) peers are verified against (PEM)")
+	f.StringVar(&cfg.PublicCertFile, "public-cert-file", "", "certificate the API and S3 serve instead of the node certificate (PEM; any CA); alone it turns TLS on for them")
+	f.StringVar(&cfg.PublicKeyFile, "public-key-file", "", "private key of --public-cert-file (PEM)")
+	f.DurationVar(&cfg.TLSReloadInterval, "tls-reload-interval", 0, "how often certificate files are checked for new content (0: 2s; negative: only on SIGHUP)")
 	f.StringVar(&secretFile, "secret-file", "", "file holding the cluster secret (instead of DATAMON_CLUSTER_SECRET)")
 	f.Int64Var(&cfg.BallastBytes, "ballast-bytes", 0, "disk space reserved in the data dir and released when the disk fills up, so metadata keeps working while shard writes are refused (0: 1% of the filesystem, 16 MiB-1 GiB; -1: none)")
 	f.Int64Var(&cfg.MemoryLimit, "memory-limit", 0, "Go soft memory limit of the node in bytes (0: 1 GiB, -1: none; GOMEMLIMIT wins)")

@@ -29,6 +29,7 @@ type app struct {
 	// global flags
 	configPath  string
 	servers     string
+	caFile      string
 	contextName string
 	output      string
 	logLevel    string
@@ -57,7 +58,8 @@ func (a *app) rootCmd() *cobra.Command {
 
 Configuration: --config FILE (env DATAMON_CONFIG, default ~/.datamon/client.yaml when it exists),
 --server URL[,URL...] (env DATAMON_SERVER, overrides the file), keys from the file or
-DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY. Data goes to stdout, messages to stderr.
+DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY, the CA of https servers from ca_file, --ca-file or
+DATAMON_CA_FILE. Data goes to stdout, messages to stderr.
 
 Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage error.`,
 		SilenceUsage: true, SilenceErrors: true,
@@ -69,6 +71,7 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "client config file (env DATAMON_CONFIG; default ~/.datamon/client.yaml)")
 	pf.StringVar(&a.servers, "server", "", "node URL(s), comma separated (env DATAMON_SERVER; overrides the config file)")
+	pf.StringVar(&a.caFile, "ca-file", "", "CA certificate(s) of https servers (env DATAMON_CA_FILE; overrides ca_file of the config file)")
 	pf.StringVar(&a.contextName, "context", "", `context (default: the config file's, else "default")`)
 	pf.StringVar(&a.output, "output", "text", "output: text or json")
 	pf.StringVar(&a.logLevel, "loglevel", "warn", "log level: none, error, warn, info, debug")
@@ -78,7 +81,7 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	a.addClusterCmds(cluster)
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
-	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd(), a.configCmd())
+	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
 	rejectUnknownSubcommands(root)
 	a.registerCompletions(root)
 	return root
@@ -123,6 +126,12 @@ func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 	}
 	if v := a.getenv("DATAMON_SECRET_KEY"); v != "" {
 		s.file.SecretKey = v
+	}
+	if v := a.getenv("DATAMON_CA_FILE"); v != "" {
+		s.file.CAFile = v
+	}
+	if a.caFile != "" {
+		s.file.CAFile = a.caFile
 	}
 	s.context = s.file.Context
 	if cmd != nil && cmd.Flags().Changed("context") {

@@ -61,6 +61,7 @@ var allowed = map[string][]string{
 	"model":    {"chunk"},
 	"manifest": {"chunk", "model"},
 	"apiauth":  {},
+	"certs":    {},
 	"shard":    {"chunk", "erasure", "layout", "model"},
 	"raftlog":  {},
 	"semver":   {},
