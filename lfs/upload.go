@@ -45,9 +45,10 @@ func (s *Server) upload(ctx context.Context, r *req) error {
 	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
-	var body io.Reader = bytes.NewReader(r.rc.Request.Body())
-	if st := r.rc.RequestBodyStream(); st != nil {
-		body = st
+	// Never Request.Body() first: on a streaming server it reads it all.
+	var body io.Reader = r.rc.RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(r.rc.Request.Body())
 	}
 	st, err := s.store(ctx, body, size)
 	if err != nil {
