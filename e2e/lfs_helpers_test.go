@@ -87,6 +87,15 @@ func (g *gitEnv) must(dir string, args ...string) string {
 // writeRandom writes n pseudo-random bytes (seeded) to path.
 func writeRandom(t *testing.T, path string, n int, seed uint64) []byte {
 	t.Helper()
+	b := writeRandomBytes(n, seed)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeRandomBytes is the content writeRandom writes for n and seed.
+func writeRandomBytes(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, 7))
 	b := make([]byte, n)
 	for i := 0; i+8 <= n; i += 8 {
@@ -94,9 +103,6 @@ func writeRandom(t *testing.T, path string, n int, seed uint64) []byte {
 		for j := 0; j < 8; j++ {
 			b[i+j] = byte(v >> (8 * j))
 		}
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 	return b
 }

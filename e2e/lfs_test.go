@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/datamon-io/datamon/lfs"
+	"github.com/datamon-io/datamon/localcluster"
 )
 
 // Issue 16 on a real 4-node cluster with Debian's git and git-lfs: a
@@ -139,6 +140,8 @@ func TestLFSGitPushPull(t *testing.T) {
 		t.Fatalf("after the retried push: %v", err)
 	}
 
+	lfsSnapshotAndGC(t, c, g, lfsURL, root, remote, files, big)
+
 	// The early href has expired by now (40 s TTL); poll until it has.
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -150,6 +153,51 @@ func TestLFSGitPushPull(t *testing.T) {
 			t.Fatalf("expired href: %d %.200s", st, body)
 		}
 		time.Sleep(time.Second) // poll interval until the 40 s TTL passes
+	}
+}
+
+// lfsSnapshotAndGC: a snapshot of main is a bundle whose files are the LFS
+// objects (stored bytes barely move: no data copied) and downloads
+// byte-identical; gc keeps what snapshots and git refs reference and
+// deletes only the orphan.
+func lfsSnapshotAndGC(t *testing.T, c *localcluster.Cluster, g *gitEnv, lfsURL, root, remote string, files map[string][]byte, big []byte) {
+	t.Helper()
+	before := storedBytes(t, c)
+	id := strings.TrimSpace(mustCLI(t, c, "lfs", "snapshot", "--repo", "games", "--ref", "main", "--git-dir", remote, "--label", "lfs-main"))
+	if grew := storedBytes(t, c) - before; grew > 1<<20 {
+		t.Errorf("snapshot of %d files stored %d bytes: data was copied", len(files), grew)
+	}
+	dest := t.TempDir()
+	mustCLI(t, c, "bundle", "download", "--repo", "games", "--bundle", id, "--destination", dest)
+	files["big.bin"] = big
+	for name, want := range files {
+		if got, err := os.ReadFile(filepath.Join(dest, name)); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s in the snapshot bundle: equal %v (%v)", name, bytes.Equal(got, want), err)
+		}
+	}
+	// An orphan: uploaded, referenced by no commit.
+	orphan := []byte("an object no commit references\n")
+	o := lfs.ObjectSpec{OID: sha256Hex(orphan), Size: int64(len(orphan))}
+	_, br := lfsBatch(t, lfsURL, root, "upload", o)
+	up := br.Objects[0].Actions["upload"]
+	if st, _ := lfsCall(t, "PUT", up.Href, up.Header["Authorization"], orphan); st != 200 {
+		t.Fatalf("orphan upload: %d", st)
+	}
+	// Without the git refs: the orphan and big.bin v1 (no snapshot has it).
+	dry := mustCLI(t, c, "lfs", "gc", "--repo", "games", "--grace", "0s")
+	if n := strings.Count(strings.TrimSpace(dry), "\n") + 1; n != 2 || !strings.Contains(dry, o.OID) {
+		t.Fatalf("gc dry run without git: %q", dry)
+	}
+	del := mustCLI(t, c, "lfs", "gc", "--repo", "games", "--grace", "0s", "--git-dir", remote, "--delete")
+	if strings.TrimSpace(del) != o.OID {
+		t.Fatalf("gc --delete with git refs removed %q, want only the orphan", del)
+	}
+	if err := lfsObjectOK(t, lfsURL, root, o); err == nil || !strings.Contains(err.Error(), "error 404") {
+		t.Fatalf("orphan after gc: %v", err)
+	}
+	v1 := lfs.ObjectSpec{OID: sha256Hex(writeRandomBytes(100<<20, 1)), Size: 100 << 20}
+	if err := lfsObjectOK(t, lfsURL, root, v1); err != nil {
+		t.Fatalf("big.bin v1 (kept by git history) after gc: %v", err)
 	}
 }
 
