@@ -17,6 +17,9 @@ import (
 // Every failure is model.ErrUnauthenticated, except a key store that is
 // unavailable (503), so that callers can retry another node.
 func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsignedOK bool) (model.AccessKey, error) {
+	if tok, ok := bearerToken(rc); ok {
+		return s.authenticateBearer(ctx, tok) // auth_bearer.go
+	}
 	h, err := apiauth.ParseHeader(string(rc.Request.Header.Peek(fasthttp.HeaderAuthorization)))
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
@@ -53,10 +56,24 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, unsi
 	default:
 		req.BodyDigest = apiauth.BodyDigest(body)
 	}
-	if err := apiauth.Verify(key.Secret, h, req); err != nil {
+	if err := s.verifyWithGrace(key, h, req); err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: %v", model.ErrUnauthenticated, err)
 	}
+	key.Secret, key.OldSecret = "", "" // handlers never need them
 	return key, nil
+}
+
+// verifyWithGrace checks the signature with the key's secret and, during a
+// rotation's grace period (before OldSecretUntil), with its previous one.
+func (s *Server) verifyWithGrace(key model.AccessKey, h apiauth.Header, req apiauth.Request) error {
+	err := apiauth.Verify(key.Secret, h, req)
+	if err == nil || key.OldSecret == "" || !s.cfg.Now().Before(key.OldSecretUntil) {
+		return err
+	}
+	if apiauth.Verify(key.OldSecret, h, req) == nil {
+		return nil
+	}
+	return err
 }
 
 // HeaderContentDigest carries the body digest the client signed: the hex
@@ -71,12 +88,13 @@ func queryValues(rc *fasthttp.RequestCtx) url.Values {
 	return q
 }
 
-// permission is k's permission on context/repo ("*" repo: context-wide grant only).
+// permission is k's permission on context/repo ("*" repo: context-wide
+// grant only). A grant on model.ScopeCluster applies to every repo.
 func permission(k model.AccessKey, context, repo string) model.Permission {
 	if k.Root {
 		return model.PermAdmin
 	}
-	p := k.Grants[context+"/*"]
+	p := max(k.Grants[model.ScopeCluster], k.Grants[context+"/*"])
 	if repo != "*" {
 		p = max(p, k.Grants[context+"/"+repo])
 	}
@@ -121,9 +139,10 @@ func (r *request) requireAny(want model.Permission) error {
 	return fmt.Errorf("%w: key %q needs %s on some repo", model.ErrPermission, r.key.ID, permName(want))
 }
 
+// requireRoot: the root key or a cluster admin (admin on model.ScopeCluster).
 func (r *request) requireRoot() error {
-	if r.key.Root {
+	if isClusterAdmin(r.key) {
 		return nil
 	}
-	return fmt.Errorf("%w: key %q is not a root key", model.ErrPermission, r.key.ID)
+	return fmt.Errorf("%w: key %q is not a root key (or admin on %q)", model.ErrPermission, r.key.ID, model.ScopeCluster)
 }

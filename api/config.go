@@ -40,7 +40,19 @@ type Config struct {
 	// MetricsToken, when set, is a bearer token that GET /metrics accepts
 	// instead of a signed request (Prometheus' authorization: credentials).
 	MetricsToken string
-	Logger       *slog.Logger
+	// Identities serves the user, key and grant routes. nil: the Meta
+	// passed to New, when it implements Identities (*raftmeta.Meta does);
+	// otherwise those routes answer 503.
+	Identities Identities
+	// Audit records every authenticated write and every refused request
+	// and answers GET /v1/audit (guard.go); nil: none (GET /v1/audit 404).
+	Audit AuditLog
+	// AuthLimit throttles callers after failed authentications; nil: none.
+	AuthLimit AuthLimiter
+	// Tokens, when set, verifies "Authorization: Bearer <JWT>" requests
+	// (auth_bearer.go); nil: bearer tokens are refused.
+	Tokens Tokens
+	Logger *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.

@@ -26,6 +26,13 @@
 //	POST   /v1/chunks/has                     {"ids": [...]} -> {"present": [...]}
 //	GET    /v1/cluster/status                 GET /v1/cluster/members
 //	POST   /v1/cluster/remove-node            {"id": ...}
+//	POST   /v1/users                          {name, email?}     GET /v1/users
+//	GET    /v1/users/{name}                   DELETE /v1/users/{name} (and its keys)
+//	POST   /v1/keys                           {user, grants?} -> key and its secret (shown once)
+//	GET    /v1/keys?user=U                    GET /v1/keys/{id}   DELETE /v1/keys/{id}
+//	POST   /v1/keys/{id}/rotate               {grace?} -> key and its new secret
+//	POST   /v1/keys/{id}/grants               {grant: "scope=perm"}
+//	DELETE /v1/keys/{id}/grants?scope=S
 //
 // Reads are linearizable unless the query has stale=true, in which case the
 // request context is passed through Config.Stale. Errors are
@@ -44,6 +51,12 @@
 // nothing changed: run it again). Bundle IDs stay. The old pages and the
 // removed files' chunks are only unreferenced, not erased: they stay on
 // disk until GC collects them. The work is bounded by Config.RequestTimeout.
+//
+// The identity routes (handlers_identity.go) need a cluster admin (the
+// root key or admin on "*"), except that a key may read and rotate itself
+// and read its own user. They are served by Config.Identities or by a Meta
+// that implements Identities; otherwise they answer 503. Key IDs and
+// secrets are made here, from crypto/rand (keygen.go).
 //
 // The package consumes narrow interfaces (Meta, Chunks, Cluster) that node
 // implements with raftmeta, cas and membership; it imports none of them.

@@ -60,9 +60,7 @@ func (s *Server) commitBundle(ctx context.Context, r *request) error {
 	}
 	b := req.Bundle
 	b.Context, b.Repo, b.ID = c, repo, ""
-	if len(b.Contributors) == 0 {
-		b.Contributors = []model.Contributor{r.key.Contributor}
-	}
+	b.Contributors = []model.Contributor{r.contributor()} // the identity, not the client's claim
 	var label *model.LabelSet
 	if req.Label != "" {
 		if err := model.ValidateLabelName(req.Label); err != nil {
@@ -89,13 +87,9 @@ func (s *Server) setLabel(ctx context.Context, r *request) error {
 	if err := decodeJSON(r.rc.Request.Body(), &req); err != nil {
 		return err
 	}
-	var contrib model.Contributor
-	if req.Contributor != nil {
-		contrib = *req.Contributor
-	}
 	ls := model.LabelSet{
 		Context: c, Repo: repo, Name: name, BundleID: req.BundleID,
-		Contributor: r.contributor(contrib), IfMatch: req.IfMatch, IfNotExists: req.IfNotExists,
+		Contributor: r.contributor(), IfMatch: req.IfMatch, IfNotExists: req.IfNotExists,
 	}
 	if err := model.ValidateLabelSet(ls); err != nil {
 		return err

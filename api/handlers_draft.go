@@ -85,7 +85,7 @@ func (s *Server) commitDraft(ctx context.Context, r *request) error {
 	if err != nil {
 		return err
 	}
-	out, err := d.Commit(ctx, c, repo, req.Label, req.Message, r.contributor(req.Contributor))
+	out, err := d.Commit(ctx, c, repo, req.Label, req.Message, r.contributor())
 	if err != nil {
 		return fmt.Errorf("api: commit draft of %s/%s: %w", c, repo, err)
 	}

@@ -21,7 +21,7 @@ func (s *Server) createContext(ctx context.Context, r *request) error {
 	if err := model.ValidateContextName(c.Name); err != nil {
 		return err
 	}
-	c.Contributor = r.contributor(c.Contributor)
+	c.Contributor = r.contributor()
 	out, err := s.meta.CreateContext(ctx, c)
 	if err != nil {
 		return fmt.Errorf("api: create context %q: %w", c.Name, err)
@@ -63,7 +63,7 @@ func (s *Server) createRepo(ctx context.Context, r *request) error {
 	if err := r.require(repo.Context, repo.Name, model.PermAdmin); err != nil {
 		return err
 	}
-	repo.Contributor = r.contributor(repo.Contributor)
+	repo.Contributor = r.contributor()
 	out, err := s.meta.CreateRepo(ctx, repo)
 	if err != nil {
 		return fmt.Errorf("api: create repo %s/%s: %w", repo.Context, repo.Name, err)

@@ -64,6 +64,8 @@ func (s *Server) buildRoutes() []route {
 		draftRoutes(),      // handlers_draft.go
 		squashRoutes(),     // handlers_squash.go
 		repoAdminRoutes(),  // handlers_repo_admin.go
+		identityRoutes(),   // handlers_identity.go, handlers_keys.go
+		auditRoutes(),      // handlers_audit.go
 	)...)
 }
 

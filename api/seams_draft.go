@@ -21,8 +21,9 @@ type Drafts interface {
 
 // DraftCommitRequest is the body of POST .../draft/commit.
 type DraftCommitRequest struct {
-	Label       string            `json:"label,omitempty"` // default: the repo's head label
-	Message     string            `json:"message"`
+	Label   string `json:"label,omitempty"` // default: the repo's head label
+	Message string `json:"message"`
+	// Contributor is ignored (the commit records the authenticated identity).
 	Contributor model.Contributor `json:"contributor,omitempty"`
 }
 

@@ -43,13 +43,13 @@ func New(cfg Config, meta Meta, chunks Chunks, cluster Cluster) *Server {
 }
 
 // Handler returns the fasthttp handler serving every route.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
+func (s *Server) Handler() fasthttp.RequestHandler { return s.guard }
 
 // HTTPServer returns a fasthttp.Server for Handler whose transport body limit
 // sits just above the API's own limits (so the API answers 413 itself).
 func (s *Server) HTTPServer() *fasthttp.Server {
 	return &fasthttp.Server{
-		Handler:            s.serve,
+		Handler:            s.guard,
 		Name:               "datamon",
 		MaxRequestBodySize: max(s.cfg.MaxChunkBody, s.cfg.MaxJSONBody) + 1<<20,
 		ReadTimeout:        s.cfg.RequestTimeout,
@@ -66,10 +66,13 @@ type request struct {
 	key    model.AccessKey
 }
 
-// contributor is the request's contributor if given, else the key's.
-func (r *request) contributor(c model.Contributor) model.Contributor {
-	if c.Name != "" || c.Email != "" {
-		return c
+// contributor is who the request is recorded as: the authenticated key's
+// identity (for a user's key, the user's name and email, copied onto the
+// key when it is created), never what the client sends, which is ignored.
+// A key without a contributor is recorded by its ID.
+func (r *request) contributor() model.Contributor {
+	if r.key.Contributor == (model.Contributor{}) {
+		return model.Contributor{Name: r.key.ID}
 	}
 	return r.key.Contributor
 }
@@ -119,6 +122,7 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 		s.writeError(rc, err)
 		return
 	}
+	rc.SetUserValue(authKeyValue, key) // for guard (audit, authlimit)
 	if matchErr != nil {
 		s.writeError(rc, matchErr)
 		return

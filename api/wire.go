@@ -21,9 +21,11 @@ type CommitRequest struct {
 
 // SetLabelRequest is the body of PUT .../labels/{name}.
 type SetLabelRequest struct {
-	BundleID    string             `json:"bundle_id"`
-	IfMatch     string             `json:"if_match,omitempty"`
-	IfNotExists bool               `json:"if_not_exists,omitempty"`
+	BundleID    string `json:"bundle_id"`
+	IfMatch     string `json:"if_match,omitempty"`
+	IfNotExists bool   `json:"if_not_exists,omitempty"`
+	// Contributor is accepted for old clients and ignored: the label move
+	// records the authenticated identity.
 	Contributor *model.Contributor `json:"contributor,omitempty"`
 }
 

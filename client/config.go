@@ -30,6 +30,13 @@ type Config struct {
 	// empty: the system's roots. TLS, when set, is used as given instead.
 	CAFile string
 	TLS    *tls.Config
+	// Token, when set, is sent as "Authorization: Bearer <Token>" (a JWT
+	// from an issuer the cluster trusts) instead of signing with the access
+	// key. TokenFile names a file holding the token instead, re-read for
+	// every request so that a rotated token (a Kubernetes projected service
+	// account token, a CI job token) is picked up.
+	Token     string
+	TokenFile string
 	// Contributor is sent with mutations that do not name one; empty: the
 	// server uses the access key's contributor.
 	Contributor model.Contributor
@@ -68,8 +75,14 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if c.AccessKey == "" || c.SecretKey == "" {
-		return fmt.Errorf("%w: access key and secret key are required", ErrConfig)
+	if c.Token != "" && c.TokenFile != "" {
+		return fmt.Errorf("%w: token and token file are exclusive", ErrConfig)
+	}
+	if strings.ContainsAny(c.Token, " \t\r\n") {
+		return fmt.Errorf("%w: token contains white space", ErrConfig)
+	}
+	if c.Token == "" && c.TokenFile == "" && (c.AccessKey == "" || c.SecretKey == "") {
+		return fmt.Errorf("%w: access key and secret key (or a bearer token) are required", ErrConfig)
 	}
 	if c.Timeout <= 0 || c.Retries < 0 || c.Backoff < 0 || c.MaxBackoff < c.Backoff {
 		return fmt.Errorf("%w: timeout must be positive, retries and backoff non-negative", ErrConfig)

@@ -22,6 +22,9 @@ var (
 	ErrUnavailable = errors.New("client: service unavailable")
 	// ErrProtocol: the server's answer could not be understood.
 	ErrProtocol = errors.New("client: protocol error")
+	// ErrThrottled: the server refused the call (429) after too many failed
+	// authentications of this key from this address; see Retry-After.
+	ErrThrottled = errors.New("client: throttled after failed authentications")
 )
 
 // APIError is an error answer of the API. It unwraps to the matching
@@ -74,6 +77,8 @@ func (e *APIError) Unwrap() error {
 		return ErrUnavailable
 	case codeNodesDown:
 		return model.ErrNodesDown
+	case "Throttled":
+		return ErrThrottled
 	}
 	switch {
 	case e.Status == http.StatusNotFound:
@@ -90,6 +95,8 @@ func (e *APIError) Unwrap() error {
 		return model.ErrUnauthenticated
 	case e.Status == http.StatusRequestEntityTooLarge:
 		return ErrTooLarge
+	case e.Status == http.StatusTooManyRequests:
+		return ErrThrottled
 	case e.Status >= 500:
 		return ErrUnavailable
 	}

@@ -18,20 +18,25 @@ import (
 //	server: http://127.0.0.1:7001        # or a list of URLs
 //	access_key: AK...
 //	secret_key: ...
+//	token: eyJ...                         # or token_file: /path; instead of the keys
 //	s3_endpoint: http://127.0.0.1:9001
 //	ca_file: /path/to/ca.crt              # CA of https endpoints (relative: to this file's directory)
 //	context: default
 //	name: Jane Doe                        # contributor
 //	email: jane@example.com
 type FileConfig struct {
-	Server     ServerList `yaml:"server,omitempty"`
-	AccessKey  string     `yaml:"access_key,omitempty"`
-	SecretKey  string     `yaml:"secret_key,omitempty"`
-	S3Endpoint string     `yaml:"s3_endpoint,omitempty"`
-	CAFile     string     `yaml:"ca_file,omitempty"`
-	Context    string     `yaml:"context,omitempty"`
-	Name       string     `yaml:"name,omitempty"`
-	Email      string     `yaml:"email,omitempty"`
+	Server    ServerList `yaml:"server,omitempty"`
+	AccessKey string     `yaml:"access_key,omitempty"`
+	SecretKey string     `yaml:"secret_key,omitempty"`
+	// Token (or TokenFile) is a JWT sent as a bearer token instead of
+	// signing with the keys (see Config.Token).
+	Token      string `yaml:"token,omitempty"`
+	TokenFile  string `yaml:"token_file,omitempty"`
+	S3Endpoint string `yaml:"s3_endpoint,omitempty"`
+	CAFile     string `yaml:"ca_file,omitempty"`
+	Context    string `yaml:"context,omitempty"`
+	Name       string `yaml:"name,omitempty"`
+	Email      string `yaml:"email,omitempty"`
 }
 
 // ServerList is a list of endpoint URLs; in YAML it is a string (URLs
@@ -128,6 +133,7 @@ func (fc FileConfig) ClientConfig() Config {
 	cfg.Endpoints = append([]string(nil), fc.Server...)
 	cfg.AccessKey, cfg.SecretKey = fc.AccessKey, fc.SecretKey
 	cfg.CAFile = fc.CAFile
+	cfg.Token, cfg.TokenFile = fc.Token, fc.TokenFile
 	cfg.Contributor = fc.Contributor()
 	return cfg
 }

@@ -45,9 +45,10 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 		}
 	}
 	req.Header.Set(apiauth.HeaderContentDigest, digest)
-	auth := apiauth.Sign(c.cfg.AccessKey, c.cfg.SecretKey, apiauth.Request{
-		Method: cl.method, Path: cl.path, Query: cl.query, BodyDigest: digest,
-	}, c.cfg.Now())
+	auth, err := c.authorization(cl, digest)
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set(fasthttp.HeaderAuthorization, auth)
 
 	if err := c.send(ctx, req, resp, &owned); err != nil {

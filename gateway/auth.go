@@ -122,16 +122,33 @@ func (r *req) authenticate() error {
 	if a.Presigned && r.header("X-Amz-Content-Sha256") == "" {
 		req.PayloadHash = sigv4.UnsignedPayload
 	}
-	key := sigv4.SigningKey(secret, a.Scope)
 	sts := sigv4.StringToSign(t, a.Scope, sigv4.CanonicalRequest(req, a.SignedHeaders, a.Presigned))
-	want := sigv4.Sign(key, sts)
-	if !sigv4.Equal(want, a.Signature) {
+	key, want, ok := verifySecrets(secret, id, now, a, sts)
+	if !ok {
 		r.s.log.Debug("gateway: signature mismatch", "req", r.reqID, "string_to_sign", sts)
 		return ErrSignatureMismatch
 	}
-	id.AccessKey = a.Scope.AccessKey
+	id.AccessKey, id.OldSecret, id.OldSecretUntil = a.Scope.AccessKey, "", time.Time{}
 	r.auth = authResult{id: id, payload: payload, key: key, seed: want, time: t, scope: a.Scope}
 	return nil
+}
+
+// verifySecrets checks the signature with the key's secret and, in a
+// rotation's grace period (now before id.OldSecretUntil), with its previous
+// secret. It returns the signing key and signature that matched (streaming
+// payloads chain from them).
+func verifySecrets(secret string, id Identity, now time.Time, a sigv4.Auth, sts string) (key []byte, sig string, ok bool) {
+	key = sigv4.SigningKey(secret, a.Scope)
+	sig = sigv4.Sign(key, sts)
+	if sigv4.Equal(sig, a.Signature) {
+		return key, sig, true
+	}
+	if id.OldSecret == "" || !now.Before(id.OldSecretUntil) {
+		return nil, "", false
+	}
+	key = sigv4.SigningKey(id.OldSecret, a.Scope)
+	sig = sigv4.Sign(key, sts)
+	return key, sig, sigv4.Equal(sig, a.Signature)
 }
 
 // headerValues returns the values of a lower-case header name for the

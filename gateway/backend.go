@@ -16,6 +16,12 @@ type Identity struct {
 	Grants map[string]string
 	Name   string // contributor name recorded on commits
 	Email  string
+	// OldSecret, while the clock is before OldSecretUntil, also verifies
+	// signatures: a rotated key's previous secret in its grace period.
+	// Keys sets them; the gateway clears them once the request is
+	// authenticated, so a Backend never sees a secret.
+	OldSecret      string
+	OldSecretUntil time.Time
 }
 
 // Keys resolves access keys to secrets and identities (SigV4 needs the secret).

@@ -39,6 +39,14 @@ type Config struct {
 	// RetryAfter is the Retry-After of every 503 answer (whole seconds,
 	// at least 1; default 1 s).
 	RetryAfter time.Duration
+	// Audit records every authenticated write and every refused request
+	// (guard.go); nil: none.
+	Audit Auditor
+	// AuthLimit throttles callers after failed signatures; nil: none.
+	AuthLimit AuthLimiter
+	// BucketRepo names the context and repo of a bucket for audit records
+	// (nil: bucket and key only).
+	BucketRepo func(bucket string) (context, repo string, ok bool)
 }
 
 // DefaultConfig returns the defaults.

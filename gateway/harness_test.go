@@ -25,6 +25,7 @@ type env struct {
 	url     string // http://127.0.0.1:port
 	srv     *gateway.Server
 	backend *memback.Backend
+	keys    *memback.Keys
 }
 
 type envOpt func(*gateway.Config)
@@ -74,5 +75,5 @@ func startGatewayTLS(t testing.TB, tlsCfg *tls.Config, opts ...envOpt) *env {
 		<-done
 	})
 	addr := ln.Addr().String()
-	return &env{addr: addr, url: scheme + addr, srv: srv, backend: be}
+	return &env{addr: addr, url: scheme + addr, srv: srv, backend: be, keys: keys}
 }

@@ -12,6 +12,7 @@ const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 // writeErr answers err as S3 XML (HEAD: status only).
 func (r *req) writeErr(err error) {
 	ae := classify(err, r.s.cfg.Unavailable)
+	r.errCode = ae.Code
 	lvl := r.s.log.Debug
 	if ae.Status >= 500 && ae.Code != "NotImplemented" {
 		lvl = r.s.log.Warn

@@ -70,7 +70,7 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
 
 // Handler returns the request handler (for embedding in another fasthttp server).
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
+func (s *Server) Handler() fasthttp.RequestHandler { return s.guard }
 
 // connError answers requests fasthttp could not parse (oversized headers, ...).
 func (s *Server) connError(c *fasthttp.RequestCtx, err error) {
@@ -101,6 +101,7 @@ type req struct {
 	query    url.Values
 	auth     authResult
 	chunked  *sigv4.ChunkedReader // set by body() for aws-chunked payloads
+	errCode  string               // the S3 error code answered (writeErr), for guard
 }
 
 func (r *req) ctx() context.Context { return r.c }
@@ -109,6 +110,7 @@ func (r *req) header(name string) string { return string(r.c.Request.Header.Peek
 
 func (s *Server) handle(c *fasthttp.RequestCtx) {
 	r := &req{s: s, c: c, reqID: s.newID()}
+	c.SetUserValue(reqValue, r)            // for guard (audit, authlimit)
 	c.Response.Header.DisableNormalizing() // x-amz-meta-* names go out as stored
 	c.Response.Header.Set("x-amz-request-id", r.reqID)
 	c.Response.Header.Set("x-amz-id-2", r.reqID)

@@ -57,6 +57,7 @@ func (c clusterInfo) MetaStatus(ctx context.Context) (api.MetaStatus, error) {
 
 func (c clusterInfo) Metrics() map[string]float64 {
 	out := map[string]float64{}
+	c.n.accessGuardMetrics(out)
 	ss := c.n.shards.Stats()
 	out["datamon_shards"] = float64(ss.Shards)
 	out["datamon_shard_bytes"] = float64(ss.Bytes)

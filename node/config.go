@@ -103,6 +103,16 @@ type Config struct {
 	// "Authorization: Bearer <token>" instead of a signed request. It grants
 	// nothing else. At least 16 characters.
 	MetricsToken string `yaml:"metrics_token"`
+	// AuditMaxBytes and AuditMaxAge bound the audit log kept in
+	// <DataDir>/audit (package audit; 0: 1 GiB and 90 days).
+	AuditMaxBytes int64         `yaml:"audit_max_bytes"`
+	AuditMaxAge   time.Duration `yaml:"audit_max_age"`
+	// AuthFailuresPerKey failed authentications of one access key from one
+	// address, or AuthFailuresPerSource from one address, within
+	// AuthFailureWindow throttle it (package authlimit; 0: 10, 100, 15 min).
+	AuthFailuresPerKey    int           `yaml:"auth_failures_per_key"`
+	AuthFailuresPerSource int           `yaml:"auth_failures_per_source"`
+	AuthFailureWindow     time.Duration `yaml:"auth_failure_window"`
 	// LFSHrefTTL is how long the transfer hrefs of the Git LFS API stay
 	// valid (0: 1 h; at least 1 s).
 	LFSHrefTTL time.Duration `yaml:"lfs_href_ttl"`
@@ -192,6 +202,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Voters != 1 && c.Voters != 3 && c.Voters != 5 {
 		return fmt.Errorf("%w: voters must be 1, 3 or 5", ErrConfig)
+	}
+	if c.AuditMaxBytes < 0 || c.AuditMaxAge < 0 || c.AuthFailuresPerKey < 0 || c.AuthFailuresPerSource < 0 || c.AuthFailureWindow < 0 {
+		return fmt.Errorf("%w: audit and auth-failure limits must not be negative", ErrConfig)
 	}
 	if c.PooledBodyLimit < 0 {
 		return fmt.Errorf("%w: pooled body limit must be >= 0", ErrConfig)

@@ -17,6 +17,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/datamon-io/datamon/api"
+	"github.com/datamon-io/datamon/audit"
+	"github.com/datamon-io/datamon/authlimit"
 	"github.com/datamon-io/datamon/cas"
 	"github.com/datamon-io/datamon/certs"
 	"github.com/datamon-io/datamon/diskguard"
@@ -54,6 +56,9 @@ type Node struct {
 	tlsNode, tlsPublic *certs.Reloader
 	admit              *admission // nil without internal TLS
 	metaPtr            atomic.Pointer[raftmeta.Meta]
+
+	auditLog  *audit.Log         // accessguard.go
+	authLimit *authlimit.Limiter // accessguard.go
 
 	listeners []net.Listener
 	closers   []func() error // run in reverse order by Close
@@ -108,6 +113,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, err
 	}
 	if err := n.startChunks(); err != nil {
+		return nil, err
+	}
+	if err := n.startAccessGuards(); err != nil {
 		return nil, err
 	}
 	if err := n.startS3(); err != nil {
@@ -379,6 +387,7 @@ func (n *Node) startS3() error {
 	gcfg.Logger, gcfg.Clock = n.log.With("component", "s3"), n.clock
 	gcfg.Domains = n.cfg.S3Domains
 	gcfg.Unavailable = unavailable
+	n.guardS3(&gcfg)
 	gw, err := gateway.New(gcfg, b, b)
 	if err != nil {
 		return fmt.Errorf("node: s3 gateway: %w", err)
@@ -404,6 +413,8 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Now = n.clock
 	acfg.MetricsToken = n.cfg.MetricsToken
 	acfg.Unavailable = unavailable
+	acfg.Identities = servingMeta{n.meta} // users, keys and grants in Raft (raftmeta/identity.go)
+	n.guardAPI(&acfg)
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
 	if err := n.mountLFS(srv); err != nil { // lfs.go
 		return err

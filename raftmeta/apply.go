@@ -265,9 +265,11 @@ func (tx *txn) putAccessKey(k model.AccessKey) ([]byte, error) {
 		return nil, err
 	}
 	if k.User != "" {
-		if ok, err := tx.exists(userKey(k.User)); err != nil || !ok {
+		var u model.User
+		if ok, err := getJSON(tx.b, userKey(k.User), &u); err != nil || !ok {
 			return nil, orErr(err, fmt.Errorf("%w: user %q", model.ErrNotFound, k.User))
 		}
+		k.Contributor = u.Contributor() // identity_fsm.go
 	}
 	if had && prev.User != "" && prev.User != k.User {
 		_ = tx.b.Delete(userKeyIndex(prev.User, k.ID), nil)

@@ -52,6 +52,17 @@ func FuzzApply(f *testing.F) {
 	f.Add(b)
 	b, _ = encodeCommand(&command{Op: opCommitBundle, Bundle: &model.Bundle{Context: "default", Repo: "r", Message: "m"}})
 	f.Add(b)
+	for _, c := range []*command{ // identity ops (identity_fsm.go)
+		{Op: opCreateUser, User: &model.User{Name: "ada", Email: "a@x.org"}},
+		{Op: opCreateKey, Key: &model.AccessKey{ID: "K", Secret: sealPrefix + "AAAA", User: "ada"}},
+		{Op: opSetGrant, Ident: &identCmd{Key: "K", Scope: "*", Perm: model.PermAdmin}},
+		{Op: opRotateKey, Ident: &identCmd{Key: "K", Secret: sealPrefix + "BBBB", Grace: 1}},
+		{Op: opDeleteUser, Ident: &identCmd{User: "ada"}},
+		{Op: opSealKeys, Ident: &identCmd{Sealed: []sealedSecrets{{Key: "K", Secret: sealPrefix + "C"}}}},
+	} {
+		b, _ = encodeCommand(c)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var hashes []string
 		for i := 0; i < 2; i++ {

@@ -140,9 +140,12 @@ func (tx *txn) createKey(k model.AccessKey) ([]byte, error) {
 	if err := validateNewKey(k); err != nil {
 		return nil, err
 	}
-	if ok, err := tx.exists(userKey(k.User)); err != nil || !ok {
+	var u model.User
+	if ok, err := getJSON(tx.b, userKey(k.User), &u); err != nil || !ok {
 		return nil, orErr(err, fmt.Errorf("%w: user %q", model.ErrNotFound, k.User))
 	}
+	// What the key writes is recorded as its user (api: request.contributor).
+	k.Contributor = u.Contributor()
 	if ok, err := tx.exists(accessKeyKey(k.ID)); err != nil || ok {
 		return nil, orErr(err, fmt.Errorf("%w: access key %q", model.ErrExists, k.ID))
 	}

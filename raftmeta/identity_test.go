@@ -51,7 +51,8 @@ func TestIdentityUsersKeysGrants(t *testing.T) {
 	k := model.AccessKey{ID: "ADAKEY1", Secret: secret, User: "ada",
 		Grants: map[string]model.Permission{"default/data": model.PermRead}}
 	got, err := m.CreateKey(ctx, k)
-	if err != nil || got.Secret != secret || got.Created.IsZero() || got.Root {
+	if err != nil || got.Secret != secret || got.Created.IsZero() || got.Root ||
+		got.Contributor != (model.Contributor{Name: "ada", Email: "ada@example.com"}) {
 		t.Fatalf("create key: %+v %v", got, err)
 	}
 	for name, bad := range map[string]model.AccessKey{

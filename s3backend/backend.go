@@ -77,12 +77,14 @@ func (t target) label() string {
 	return t.head
 }
 
-// allowed reports whether id has at least perm on context/repo.
+// allowed reports whether id has at least perm on context/repo (through a
+// grant on the repo, on its context or on the cluster).
 func allowed(id gateway.Identity, context, repo string, perm model.Permission) bool {
 	if id.Root {
 		return true
 	}
-	return max(parsePerm(id.Grants[context+"/"+repo]), parsePerm(id.Grants[context+"/*"])) >= perm
+	return max(parsePerm(id.Grants[context+"/"+repo]), parsePerm(id.Grants[context+"/*"]),
+		parsePerm(id.Grants[model.ScopeCluster])) >= perm
 }
 
 func parsePerm(s string) model.Permission {

@@ -124,7 +124,8 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 		}
 		return "", gateway.Identity{}, err
 	}
-	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, Name: k.Contributor.Name, Email: k.Contributor.Email}
+	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, Name: k.Contributor.Name, Email: k.Contributor.Email,
+		OldSecret: k.OldSecret, OldSecretUntil: k.OldSecretUntil} // rotation grace (gateway/auth.go)
 	if len(k.Grants) > 0 {
 		id.Grants = make(map[string]string, len(k.Grants))
 		for scope, p := range k.Grants {

@@ -30,7 +30,8 @@ func TestRepoCommands(t *testing.T) {
 		t.Fatalf("duplicate create: %d %q", code, errOut)
 	}
 	out, _, code := e.run(t, "", "repo", "list")
-	want := "r1 , first repo , Jane , jane@x , 2026-01-02 03:04:05 +0000 UTC\n"
+	// The contributor is the key's (testKey), not client.yaml's name/email.
+	want := "r1 , first repo , CLI ,  , 2026-01-02 03:04:05 +0000 UTC\n"
 	if code != 0 || out != want {
 		t.Fatalf("list: %d %q, want %q", code, out, want)
 	}

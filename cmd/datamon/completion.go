@@ -15,9 +15,10 @@ import (
 // slow or unreachable cluster must not hang the user's <TAB>.
 const completionTimeout = 2 * time.Second
 
-// registerCompletions adds dynamic completion of --context, --repo, --label
-// and --bundle to every command that has them, and of the node ID of
-// `cluster remove-node|drain|undrain` (cobra's `completion
+// registerCompletions adds dynamic completion of --context, --repo, --label,
+// --bundle, --user and --key to every command that has them, of the node ID
+// of `cluster remove-node|drain|undrain`, and of the user, key or scope
+// argument of `user|key|grant` commands (cobra's `completion
 // bash|zsh|fish|powershell` scripts call the hidden `__complete` command,
 // which runs these). Candidates come from the server with the same config and
 // keys as the command itself; any error (no config, unreachable, no access)
@@ -27,7 +28,9 @@ func (a *app) registerCompletions(root *cobra.Command) {
 	nodeArg := map[string]bool{"remove-node": true, "drain": true, "undrain": true}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		for name, fn := range map[string]lister{"repo": completeRepos, "label": completeLabels, "bundle": completeBundles} {
+		for name, fn := range map[string]lister{"repo": completeRepos, "label": completeLabels, "bundle": completeBundles,
+			"user": completeUsers, "key": completeKeys} { // completion_identity.go
+
 			if c.LocalNonPersistentFlags().Lookup(name) != nil {
 				_ = c.RegisterFlagCompletionFunc(name, a.completer(fn))
 			}
@@ -36,6 +39,8 @@ func (a *app) registerCompletions(root *cobra.Command) {
 		case c.ValidArgsFunction != nil:
 		case c.HasParent() && c.Parent().Name() == "cluster" && nodeArg[c.Name()]:
 			c.ValidArgsFunction = a.firstArg(a.completer(completeNodes))
+		case c.HasParent() && identityArg[c.Parent().Name()+" "+c.Name()] != nil:
+			c.ValidArgsFunction = a.firstArg(a.completer(identityArg[c.Parent().Name()+" "+c.Name()]))
 		case c.HasSubCommands() || takesNoArgs(c):
 			// Subcommand names only, never file names.
 			c.ValidArgsFunction = cobra.NoFileCompletions

@@ -1,9 +1,10 @@
 // Command datamon is the datamon CLI and, as `datamon node`, the server.
 //
 // Exit codes (scripts may rely on them): 0 success; 1 other errors (and "n"
-// to a confirmation prompt); 2 (ENOENT) the context, repo, bundle, label or
-// chunk does not exist; 3 a precondition failed (label --if-match /
-// --if-not-exists); 64 usage error (unknown command, bad or missing flags or
+// to a confirmation prompt); 2 (ENOENT) the context, repo, bundle, label,
+// chunk, user, access key or grant does not exist; 3 a precondition failed
+// (label --if-match / --if-not-exists; deleting the last cluster-admin key
+// or the key the command signs with); 64 usage error (unknown command, bad or missing flags or
 // arguments, confirmation impossible without --force-yes); 130 interrupted
 // (SIGINT/SIGTERM before the command finished).
 package main

@@ -184,7 +184,7 @@ func TestRepoDeleteFilesAndRenameCLI(t *testing.T) {
 	if _, _, code := e.runB(t, "bundle", "list", "--repo", "r"); code != exitNotFound {
 		t.Fatalf("old name still lists: %d", code)
 	}
-	if out, _, _ := e.runB(t, "repo", "get", "--repo", "r2", "--format", "{{.Name}} {{.Description}} {{.Contributor.Name}}"); out != "r2 people Jane\n" {
+	if out, _, _ := e.runB(t, "repo", "get", "--repo", "r2", "--format", "{{.Name}} {{.Description}} {{.Contributor.Name}}"); out != "r2 people CLI\n" { // the key's contributor, not client.yaml's
 		t.Fatalf("repo get r2: %q", out)
 	}
 	sameFiles(t, mkTree(t, without(v2, "secret/pii.csv")), dl("r2", ids[1]))

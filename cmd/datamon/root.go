@@ -33,6 +33,8 @@ type app struct {
 	contextName string
 	output      string
 	logLevel    string
+	token       string
+	tokenFile   string
 
 	// dial overrides the client's dialer (tests).
 	dial func(addr string) (net.Conn, error)
@@ -58,7 +60,9 @@ func (a *app) rootCmd() *cobra.Command {
 
 Configuration: --config FILE (env DATAMON_CONFIG, default ~/.datamon/client.yaml when it exists),
 --server URL[,URL...] (env DATAMON_SERVER, overrides the file), keys from the file or
-DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY, the CA of https servers from ca_file, --ca-file or
+DATAMON_ACCESS_KEY / DATAMON_SECRET_KEY, or a bearer token (a JWT from an issuer the cluster
+trusts) from --token / --token-file, DATAMON_TOKEN / DATAMON_TOKEN_FILE or the file's token /
+token_file, sent instead of a signature; the CA of https servers from ca_file, --ca-file or
 DATAMON_CA_FILE. Data goes to stdout, messages to stderr.
 
 Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage error.`,
@@ -75,13 +79,16 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	pf.StringVar(&a.contextName, "context", "", `context (default: the config file's, else "default")`)
 	pf.StringVar(&a.output, "output", "text", "output: text or json")
 	pf.StringVar(&a.logLevel, "loglevel", "warn", "log level: none, error, warn, info, debug")
+	pf.StringVar(&a.token, "token", "", "bearer token (JWT) sent instead of signing with the access key (env DATAMON_TOKEN; visible to other users of this machine: prefer the env or --token-file)")
+	pf.StringVar(&a.tokenFile, "token-file", "", "file holding the bearer token, re-read for every request (env DATAMON_TOKEN_FILE)")
 
 	cluster := &cobra.Command{Use: "cluster", Short: "cluster status and membership"}
 	cluster.AddCommand(newClusterLocalCmd())
 	a.addClusterCmds(cluster)
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
-	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.debugCmd(), a.lfsCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
+	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.userCmd(), a.keyCmd(), a.grantCmd(), a.debugCmd(), a.lfsCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
+	root.AddCommand(a.auditCmd())
 	rejectUnknownSubcommands(root)
 	a.registerCompletions(root)
 	return root
@@ -133,6 +140,7 @@ func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 	if a.caFile != "" {
 		s.file.CAFile = a.caFile
 	}
+	a.resolveToken(&s.file)
 	s.context = s.file.Context
 	if cmd != nil && cmd.Flags().Changed("context") {
 		s.context = a.contextName
