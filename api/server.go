@@ -20,6 +20,7 @@ type Server struct {
 	cluster Cluster
 	metrics *metrics
 	routes  []route
+	mounts  []mount // mount.go
 }
 
 // New builds a Server. Zero Config fields take DefaultConfig values; a Config
@@ -85,6 +86,9 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 		s.metrics.observe("/healthz", rc.Response.StatusCode(), time.Since(start))
 		return
 	}
+	if s.serveMount(rc, path, start) {
+		return
+	}
 	rt, params, matchErr := s.match(method, path)
 	name := "unmatched"
 	if rt != nil {
@@ -92,6 +96,14 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 	}
 	defer func() { s.metrics.observe(name, rc.Response.StatusCode(), time.Since(start)) }()
 
+	limit := s.cfg.MaxJSONBody
+	if rt != nil && rt.chunkBody {
+		limit = s.cfg.MaxChunkBody
+	}
+	if err := bufferBody(rc, limit); err != nil { // a server streaming bodies for mounts
+		s.writeError(rc, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	if ok, err := s.metricsBearer(rc, method, path); ok || err != nil {
@@ -114,10 +126,6 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 	if matchErr != nil {
 		s.writeError(rc, matchErr)
 		return
-	}
-	limit := s.cfg.MaxJSONBody
-	if rt.chunkBody {
-		limit = s.cfg.MaxChunkBody
 	}
 	if n := len(rc.Request.Body()); n > limit {
 		s.writeError(rc, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit))

@@ -74,7 +74,7 @@ func (w *liveWalker) run(ctx context.Context, sc Scope) error {
 			}
 		}
 	}
-	return nil
+	return w.roots(ctx, sc) // liveroots.go
 }
 
 func (w *liveWalker) bundle(ctx context.Context, b model.Bundle) error {

@@ -121,6 +121,9 @@ type Config struct {
 	// STS configures the gateway's AssumeRoleWithWebIdentity: roles by ARN
 	// and the longest credential lifetime (docs/jwt.md).
 	STS sts.Config `yaml:"sts"`
+	// LFSHrefTTL is how long the transfer hrefs of the Git LFS API stay
+	// valid (0: 1 h; at least 1 s).
+	LFSHrefTTL time.Duration `yaml:"lfs_href_ttl"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -176,6 +179,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateTokens(); err != nil {
 		return err
+	}
+	if c.LFSHrefTTL < 0 || (c.LFSHrefTTL > 0 && c.LFSHrefTTL < time.Second) {
+		return fmt.Errorf("%w: LFS href TTL %v: 0 (default) or at least 1s", ErrConfig, c.LFSHrefTTL)
 	}
 	if c.RaftHeartbeat < 0 || c.RaftElection < 0 || c.RaftLease < 0 {
 		return fmt.Errorf("%w: raft timings must not be negative", ErrConfig)

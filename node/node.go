@@ -429,8 +429,13 @@ func (n *Node) startAPI(dur *durability.Service) error {
 		acfg.Tokens = n.jwt
 	}
 	srv := api.New(acfg, servingMeta{n.meta}, n.chunks, n.clusterAPI(dur))
+	if err := n.mountLFS(srv); err != nil { // lfs.go
+		return err
+	}
+	// Bodies stream (Git LFS uploads are whole objects); the API buffers
+	// its own up to its limits (api.Mount).
 	n.api = &fasthttp.Server{Handler: srv.Handler(), Name: "datamon", MaxRequestBodySize: acfg.MaxChunkBody + 1<<20,
-		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: false}
+		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute, StreamRequestBody: true}
 	n.goServe("api", func() error { return n.api.Serve(ln) })
 	n.onClose(func() error { return n.api.Shutdown() })
 	return nil

@@ -59,6 +59,9 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 	if out, ok, err := tx.execDurability(c); ok {
 		return out, err
 	}
+	if out, ok, err := tx.execLFS(c); ok { // lfs.go
+		return out, err
+	}
 	return nil, fmt.Errorf("%w: unknown op %q", ErrBadCommand, c.Op)
 }
 
@@ -134,6 +137,9 @@ func (tx *txn) deleteRepo(ref repoRef) ([]byte, error) {
 		draftPrefix(ref.Context, ref.Name), // S3 draft, uploads, parts (draft_fsm.go)
 		uploadsPrefix(ref.Context, ref.Name),
 		repoPartsPrefix(ref.Context, ref.Name),
+		lfsObjectsPrefix(ref.Context, ref.Name), // LFS objects and locks (lfs_reads.go)
+		lfsLocksPrefix(ref.Context, ref.Name),
+		lfsPathsPrefix(ref.Context, ref.Name),
 	} {
 		_ = tx.b.DeleteRange(p, prefixEnd(p), nil)
 	}

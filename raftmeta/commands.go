@@ -68,6 +68,7 @@ type command struct {
 	Swap    *swapCmd         `json:"swap,omitempty"`  // delete_files.go
 	User    *model.User      `json:"user,omitempty"`  // identity_fsm.go
 	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
+	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -133,6 +134,8 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Rename == nil
 	case opSwapManifests:
 		missing = c.Swap == nil
+	case opLFSPutObject, opLFSDeleteObjects, opLFSLock, opLFSUnlock: // lfs.go
+		missing = c.LFS == nil
 	default:
 		missing = identMissing(&c) // identity_fsm.go
 	}

@@ -87,6 +87,12 @@ func (tx *txn) renameRepo(r renameCmd) ([]byte, error) {
 	if _, err := tx.moveJSON(repoHistoryPrefix(c, r.From), repoHistoryPrefix(c, r.To), func(*json.RawMessage) {}); err != nil {
 		return nil, err
 	}
+	toLFS := lfsRepoPrefixes(c, r.To)
+	for i, p := range lfsRepoPrefixes(c, r.From) { // LFS objects, locks, lock paths (lfs_reads.go)
+		if _, err := tx.moveJSON(p, toLFS[i], func(*json.RawMessage) {}); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.moveKey(draftSummaryKey(c, r.From), draftSummaryKey(c, r.To)); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 # command -> Debian package
 declare -A pkgs=(
   [git]=git
+  [git-lfs]=git-lfs  # e2e: the Git LFS backend against the real client
   [fusermount3]=fuse3
   [aws]=awscli
   [s3cmd]=s3cmd

@@ -29,6 +29,8 @@ func registerProduct(r *Registry) {
 		Doc: "bundle upload/download of the mixed set; re-upload after 1 % change", Run: runBundle})
 	r.Register(Figure{Name: "product.smallfiles", Group: GroupProduct, Unit: "files/s",
 		Doc: "upload of the small-files set (100k × 1–4 KiB full, 5k quick)", Run: runSmallFiles})
+	r.Register(Figure{Name: "product.lfs", Group: GroupProduct, Unit: "MB/s",
+		Doc: "git push / git lfs pull of LFS objects (1 GiB full, 128 MiB quick) vs bundle upload/download of the same files; stored bytes after a 1 MiB change", Run: runLFS})
 	r.Register(Figure{Name: "product.labels", Group: GroupProduct, Unit: "ops/s",
 		Doc: "label set (unconditional move), 16 clients: ops/s, p50, p99 vs etcd Put 256 B", Run: runLabels})
 	r.Register(Figure{Name: "product.shardstore", Group: GroupProduct, Unit: "MB/s",

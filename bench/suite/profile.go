@@ -30,6 +30,8 @@ type Profile struct {
 	// MetadataBundles is the number of bundle commits over which the Raft
 	// bytes per bundle are measured.
 	MetadataBundles int
+	// LFSBytes is the size of the Git LFS object set (product.lfs).
+	LFSBytes int64
 	// FigureTimeout bounds one figure.
 	FigureTimeout time.Duration
 }
@@ -48,6 +50,7 @@ func Quick() Profile {
 		PlacementNodes:  []int{10, 100, 1000},
 		FileCounts:      []int{1000, 10_000},
 		MetadataBundles: 200,
+		LFSBytes:        128 << 20,
 		FigureTimeout:   3 * time.Minute,
 	}
 }
@@ -66,6 +69,7 @@ func Full() Profile {
 		PlacementNodes:  []int{10, 30, 100, 300, 1000},
 		FileCounts:      []int{10_000, 100_000, 1_000_000},
 		MetadataBundles: 1000,
+		LFSBytes:        1 << 30,
 		FigureTimeout:   30 * time.Minute,
 	}
 }
@@ -78,6 +82,7 @@ func Tiny() Profile {
 	p.Ceiling = ceiling.Config{DiskBytes: 16 << 20, SyncOps: 50, NetBytes: 64 << 20, HashBytes: 32 << 20,
 		CDCBytes: 32 << 20, PebbleSize: 16 << 20, DropCaches: false}
 	p.Dataset.Total = 48 << 20
+	p.LFSBytes = 16 << 20
 	p.Small.Count = 200
 	p.LoadDuration = time.Second
 	p.Sweep = []int{1, 4}

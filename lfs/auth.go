@@ -1,0 +1,112 @@
+package lfs
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/datamon-io/datamon/api"
+	"github.com/datamon-io/datamon/model"
+)
+
+// authenticate identifies the caller: HTTP Basic (access key ID : secret)
+// here, any other scheme through the Authenticator. Transfer tokens are
+// checked by the transfer handlers, never here.
+func (s *Server) authenticate(ctx context.Context, r *req) error {
+	h := string(r.rc.Request.Header.Peek("Authorization"))
+	switch {
+	case h == "":
+		return fmt.Errorf("%w: credentials required (HTTP Basic: access key ID and secret)", model.ErrUnauthenticated)
+	case strings.HasPrefix(h, tokenScheme):
+		return fmt.Errorf("%w: a transfer token does not authorize %s", model.ErrUnauthenticated, r.rc.Path())
+	case len(h) > 6 && strings.EqualFold(h[:6], "basic "):
+		k, err := s.basic(ctx, h[6:])
+		r.key = k
+		return err
+	case s.auth == nil:
+		return fmt.Errorf("%w: unsupported authorization scheme", model.ErrUnauthenticated)
+	}
+	k, err := s.auth.Authenticate(ctx, r.rc)
+	r.key = k
+	return err
+}
+
+// basic checks HTTP Basic credentials against the key store (stale read,
+// as the API does: a revoked key stops working once this node applied it).
+func (s *Server) basic(ctx context.Context, enc string) (model.AccessKey, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return model.AccessKey{}, fmt.Errorf("%w: malformed Basic credentials", model.ErrUnauthenticated)
+	}
+	id, secret, ok := strings.Cut(string(raw), ":")
+	if !ok || id == "" || secret == "" {
+		return model.AccessKey{}, fmt.Errorf("%w: Basic credentials need access key ID and secret", model.ErrUnauthenticated)
+	}
+	k, err := s.lookupKey(ctx, id)
+	if err != nil {
+		return k, err
+	}
+	if !s.secretOK(k, secret) {
+		return model.AccessKey{}, fmt.Errorf("%w: wrong secret for access key %q", model.ErrUnauthenticated, id)
+	}
+	return k, nil
+}
+
+func (s *Server) lookupKey(ctx context.Context, id string) (model.AccessKey, error) {
+	k, err := s.meta.GetAccessKey(s.cfg.Stale(ctx), id)
+	if errors.Is(err, model.ErrNotFound) {
+		return model.AccessKey{}, fmt.Errorf("%w: unknown access key %q", model.ErrUnauthenticated, id)
+	}
+	if err != nil {
+		if !errors.Is(err, api.ErrNotServing) {
+			err = fmt.Errorf("%w: %w", api.ErrNotServing, err)
+		}
+		return model.AccessKey{}, fmt.Errorf("lfs: look up access key: %w", err)
+	}
+	return k, nil
+}
+
+// secretOK compares in constant time; a rotated key's old secret counts
+// until its grace period ends.
+func (s *Server) secretOK(k model.AccessKey, secret string) bool {
+	eq := func(a string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(secret)) == 1 }
+	if eq(k.Secret) {
+		return true
+	}
+	return k.OldSecret != "" && s.cfg.Now().Before(k.OldSecretUntil) && eq(k.OldSecret)
+}
+
+// transferAuth authorizes a transfer: a token for op on this object (the
+// key it names must still exist and hold want), or ordinary credentials
+// holding want. It returns the token's grant (zero for credentials).
+func (s *Server) transferAuth(ctx context.Context, r *req, op, oid string, want model.Permission) (transferGrant, bool, error) {
+	h := string(r.rc.Request.Header.Peek("Authorization"))
+	if !strings.HasPrefix(h, tokenScheme) {
+		if err := s.authenticate(ctx, r); err != nil {
+			return transferGrant{}, false, err
+		}
+		return transferGrant{}, false, r.require(want)
+	}
+	g, err := parseToken(s.cfg.HrefKey, strings.TrimPrefix(h, tokenScheme), s.cfg.Now())
+	if err != nil {
+		return g, true, err
+	}
+	if !g.matches(op, r.context, r.repo, oid) {
+		return g, true, fmt.Errorf("%w: token is for %s of %s/%s/%s", ErrToken, g.Op, g.Context, g.Repo, g.OID)
+	}
+	if r.key, err = s.lookupKey(ctx, g.Key); err != nil {
+		return g, true, err
+	}
+	return g, true, r.require(want)
+}
+
+// owner is the lock owner name of the caller: its user, else its key ID.
+func owner(k model.AccessKey) string {
+	if k.User != "" {
+		return k.User
+	}
+	return k.ID
+}

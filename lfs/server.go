@@ -1,0 +1,201 @@
+package lfs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/datamon-io/datamon/api"
+	"github.com/datamon-io/datamon/model"
+	"github.com/valyala/fasthttp"
+)
+
+// Prefix is where the LFS API hangs: Prefix + "<context>/<repo>/…".
+const Prefix = "/lfs/"
+
+// Server serves the Git LFS API. It holds no state of its own.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	meta   Meta
+	chunks Chunks
+	auth   Authenticator
+}
+
+// New builds a Server; auth may be nil (HTTP Basic and transfer tokens only).
+func New(cfg Config, meta Meta, chunks Chunks, auth Authenticator) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if meta == nil || chunks == nil {
+		return nil, fmt.Errorf("%w: meta and chunks are required", ErrBadConfig)
+	}
+	return &Server{cfg: cfg, log: cfg.Logger, meta: meta, chunks: chunks, auth: auth}, nil
+}
+
+// Handler serves every path under Prefix (mount it with api.Server.Mount).
+func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
+
+// req is one request being served.
+type req struct {
+	rc            *fasthttp.RequestCtx
+	context, repo string
+	rest          []string // path segments after the repo
+	key           model.AccessKey
+}
+
+type handler func(s *Server, ctx context.Context, r *req) error
+
+// route picks the handler; json says whether the body is a bounded JSON
+// document to buffer (transfers stream theirs).
+func route(method string, rest []string) (h handler, json bool) {
+	n := len(rest)
+	switch {
+	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "batch":
+		return (*Server).batch, true
+	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "verify":
+		return (*Server).verify, true
+	case method == "PUT" && n == 2 && rest[0] == "objects":
+		return (*Server).upload, false
+	case (method == "GET" || method == "HEAD") && n == 2 && rest[0] == "objects":
+		return (*Server).download, false
+	case method == "POST" && n == 1 && rest[0] == "locks":
+		return (*Server).createLock, true
+	case method == "GET" && n == 1 && rest[0] == "locks":
+		return (*Server).listLocks, true
+	case method == "POST" && n == 2 && rest[0] == "locks" && rest[1] == "verify":
+		return (*Server).verifyLocks, true
+	case method == "POST" && n == 3 && rest[0] == "locks" && rest[2] == "unlock":
+		return (*Server).unlock, true
+	case method == "GET" && n == 2 && rest[0] == "datamon" && rest[1] == "objects":
+		return (*Server).listObjects, true
+	case method == "POST" && n == 3 && rest[0] == "datamon" && rest[1] == "objects" && rest[2] == "delete":
+		return (*Server).deleteObjects, true
+	}
+	return nil, false
+}
+
+func (s *Server) serve(rc *fasthttp.RequestCtx) {
+	path := string(rc.Path())
+	segs := strings.Split(strings.TrimPrefix(path, Prefix), "/")
+	if !strings.HasPrefix(path, Prefix) || len(segs) < 3 {
+		s.fail(rc, fmt.Errorf("%w: %s is not an LFS path (%s<context>/<repo>/…)", model.ErrNotFound, path, Prefix))
+		return
+	}
+	r := &req{rc: rc, context: segs[0], repo: segs[1], rest: segs[2:]}
+	h, isJSON := route(string(rc.Method()), r.rest)
+	if h == nil {
+		s.fail(rc, fmt.Errorf("%w: %s %s", model.ErrNotFound, rc.Method(), path))
+		return
+	}
+	timeout := s.cfg.TransferTimeout
+	if isJSON {
+		timeout = s.cfg.RequestTimeout
+		if err := s.bufferBody(rc); err != nil {
+			s.fail(rc, err)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := model.ValidateContextName(r.context); err != nil {
+		s.fail(rc, fmt.Errorf("%w: repo %s/%s: %w", model.ErrNotFound, r.context, r.repo, err))
+		return
+	}
+	if err := model.ValidateRepoName(r.repo); err != nil {
+		s.fail(rc, fmt.Errorf("%w: repo %s/%s: %w", model.ErrNotFound, r.context, r.repo, err))
+		return
+	}
+	if err := h(s, ctx, r); err != nil {
+		s.fail(rc, err)
+	}
+}
+
+// bufferBody reads a JSON body, refusing more than MaxJSONBody.
+func (s *Server) bufferBody(rc *fasthttp.RequestCtx) error {
+	st := rc.RequestBodyStream()
+	if st == nil {
+		if n := len(rc.Request.Body()); n > s.cfg.MaxJSONBody {
+			return fmt.Errorf("%w: body of %d bytes, limit %d", api.ErrTooLarge, n, s.cfg.MaxJSONBody)
+		}
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(st, int64(s.cfg.MaxJSONBody)+1))
+	if err != nil {
+		rc.SetConnectionClose()
+		return fmt.Errorf("%w: read body: %v", ErrBadRequest, err)
+	}
+	if len(b) > s.cfg.MaxJSONBody {
+		rc.SetConnectionClose()
+		return fmt.Errorf("%w: body over %d bytes", api.ErrTooLarge, s.cfg.MaxJSONBody)
+	}
+	rc.Request.SetBody(b)
+	return nil
+}
+
+// requireRepo checks the repo exists (a linearizable read: later stale
+// reads of this request see at least this state).
+func (s *Server) requireRepo(ctx context.Context, r *req) error {
+	if _, err := s.meta.GetRepo(ctx, r.context, r.repo); err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return fmt.Errorf("%w: repo %s/%s", model.ErrNotFound, r.context, r.repo)
+		}
+		return err
+	}
+	return nil
+}
+
+// require checks the caller's permission on the request's repo.
+func (r *req) require(want model.Permission) error {
+	if api.KeyPermission(r.key, r.context, r.repo) >= want {
+		return nil
+	}
+	return fmt.Errorf("%w: key %q needs %s on %s/%s", model.ErrPermission, r.key.ID, want, r.context, r.repo)
+}
+
+// status maps an error to the HTTP status the Git LFS client expects.
+func (s *Server) status(err error) int {
+	switch {
+	case errors.Is(err, ErrTooMany):
+		return fasthttp.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrHashAlgo):
+		return fasthttp.StatusConflict
+	case errors.Is(err, ErrMismatch), errors.Is(err, ErrBadRequest):
+		return fasthttp.StatusUnprocessableEntity
+	case errors.Is(err, ErrToken):
+		return fasthttp.StatusUnauthorized
+	}
+	_, st := api.CodeFor(err, s.cfg.Unavailable)
+	return st
+}
+
+func (s *Server) fail(rc *fasthttp.RequestCtx, err error) {
+	st := s.status(err)
+	if st >= 500 {
+		s.log.Warn("lfs request failed", "method", string(rc.Method()), "path", string(rc.Path()), "err", err)
+	} else {
+		s.log.Debug("lfs request refused", "method", string(rc.Method()), "path", string(rc.Path()), "status", st, "err", err)
+	}
+	if st == fasthttp.StatusUnauthorized && !errors.Is(err, ErrToken) {
+		rc.Response.Header.Set("LFS-Authenticate", `Basic realm="datamon", charset="UTF-8"`)
+	}
+	if st == fasthttp.StatusServiceUnavailable {
+		rc.Response.Header.Set(api.HeaderRetryAfter, "1")
+	}
+	s.reply(rc, st, ErrorBody{Message: err.Error(), DocumentationURL: "https://github.com/datamon-io/datamon/blob/main/docs/lfs.md"})
+}
+
+func (s *Server) reply(rc *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = fasthttp.StatusInternalServerError, []byte(`{"message":"encode response"}`)
+	}
+	rc.Response.Header.SetContentType(MediaType)
+	rc.SetStatusCode(status)
+	rc.SetBody(b)
+}

@@ -1,0 +1,180 @@
+package lfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"github.com/datamon-io/datamon/chunk"
+	"github.com/datamon-io/datamon/model"
+	"github.com/valyala/fasthttp"
+)
+
+// upload answers PUT …/objects/<oid>: the body is cut into chunks and
+// stored while its SHA-256 is computed; the object becomes visible (one
+// Raft command) only if the hash is the OID and the length the size.
+func (s *Server) upload(ctx context.Context, r *req) error {
+	oid := r.rest[1]
+	if !model.ValidLFSOID(oid) {
+		return fmt.Errorf("%w: invalid OID %q", ErrBadRequest, oid)
+	}
+	g, tokened, err := s.transferAuth(ctx, r, "upload", oid, model.PermWrite)
+	if err != nil {
+		return err
+	}
+	cl := int64(r.rc.Request.Header.ContentLength())
+	size := g.Size
+	if !tokened {
+		if cl < 0 {
+			return fmt.Errorf("%w: an upload without a transfer token needs a Content-Length", ErrBadRequest)
+		}
+		size = cl
+	}
+	if cl >= 0 && cl != size {
+		return fmt.Errorf("%w: Content-Length %d, object size %d", ErrMismatch, cl, size)
+	}
+	if size > s.cfg.MaxObjectSize {
+		return fmt.Errorf("%w: size %d exceeds the limit of %d bytes", ErrBadRequest, size, s.cfg.MaxObjectSize)
+	}
+	if err := s.requireRepo(ctx, r); err != nil {
+		return err
+	}
+	// Never Request.Body() first: on a streaming server it reads it all.
+	var body io.Reader = r.rc.RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(r.rc.Request.Body())
+	}
+	st, err := s.store(ctx, body, size)
+	if err != nil {
+		r.rc.SetConnectionClose() // the rest of the body was not read
+		return err
+	}
+	if got := hex.EncodeToString(st.sum); got != oid {
+		return fmt.Errorf("%w: the body's SHA-256 is %s, not the OID %s", ErrMismatch, got, oid)
+	}
+	if _, err := s.meta.PutLFSObject(ctx, r.context, r.repo, model.LFSObject{OID: oid, Size: size, Chunks: st.chunks}); err != nil {
+		return err
+	}
+	s.log.Debug("lfs object stored", "repo", r.context+"/"+r.repo, "oid", oid, "size", size,
+		"chunks", len(st.chunks), "new_chunks", st.newChunks)
+	r.rc.SetStatusCode(fasthttp.StatusOK)
+	return nil
+}
+
+// storedBody is a body stored as chunks.
+type storedBody struct {
+	chunks    []model.LFSChunk
+	sum       []byte
+	newChunks int
+}
+
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.n += int64(n)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+// store cuts exactly size bytes of body into chunks and stores the ones
+// the cluster lacks, PutParallelism at a time. A body shorter or longer
+// than size: ErrMismatch, nothing kept track of (stored chunks are
+// garbage the cluster GC reclaims).
+func (s *Server) store(ctx context.Context, body io.Reader, size int64) (storedBody, error) {
+	hr := &hashingReader{r: io.LimitReader(body, size+1), h: sha256.New()}
+	ch, err := chunk.NewChunker(hr, s.cfg.Chunker)
+	if err != nil {
+		return storedBody{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		fresh int
+		out   []model.LFSChunk
+		sem   = make(chan struct{}, s.cfg.PutParallelism)
+	)
+	setErr := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = err
+			cancel()
+		}
+	}
+	for ctx.Err() == nil {
+		c, err := ch.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			setErr(fmt.Errorf("%w: read body: %v", ErrMismatch, err))
+			break
+		}
+		if len(out) >= model.LFSMaxChunks || hr.n > size {
+			setErr(fmt.Errorf("%w: body longer than the object size %d", ErrMismatch, size))
+			break
+		}
+		out = append(out, model.LFSChunk{ID: c.ID, Size: uint32(len(c.Data))})
+		data := bytes.Clone(c.Data)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		wg.Add(1)
+		go func(id chunk.ID, data []byte) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			stored, err := s.putChunk(ctx, id, data)
+			if err != nil {
+				setErr(err)
+				return
+			}
+			if stored {
+				mu.Lock()
+				fresh++
+				mu.Unlock()
+			}
+		}(c.ID, data)
+	}
+	wg.Wait()
+	if first != nil {
+		return storedBody{}, first
+	}
+	if err := ctx.Err(); err != nil {
+		return storedBody{}, err
+	}
+	if hr.n != size {
+		return storedBody{}, fmt.Errorf("%w: got %d bytes, the object size is %d", ErrMismatch, hr.n, size)
+	}
+	return storedBody{chunks: out, sum: hr.h.Sum(nil), newChunks: fresh}, nil
+}
+
+// putChunk stores a chunk unless the cluster has it (reports whether it sent it).
+func (s *Server) putChunk(ctx context.Context, id chunk.ID, data []byte) (bool, error) {
+	if has, err := s.chunks.Has(ctx, []chunk.ID{id}); err == nil && len(has) == 1 && has[0] {
+		return false, nil
+	}
+	got, err := s.chunks.Put(ctx, data)
+	if err != nil {
+		return false, fmt.Errorf("lfs: put chunk %s: %w", id, err)
+	}
+	if got != id {
+		return false, fmt.Errorf("lfs: chunk service stored %s as %s", id, got)
+	}
+	return true, nil
+}
