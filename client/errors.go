@@ -118,6 +118,11 @@ func decodeError(endpoint string, status int, body []byte) *APIError {
 	}
 	if e.Message == "" {
 		e.Message = fmt.Sprintf("%s: HTTP %d", endpoint, status)
+		// A short plain-text answer says more than the status (a TLS port
+		// answering an http:// URL: "Client sent an HTTP request to an HTTPS server.").
+		if t := strings.TrimSpace(string(body)); t != "" && len(t) <= 200 && !strings.ContainsAny(t, "<{\n") {
+			e.Message += ": " + t
+		}
 	}
 	return e
 }

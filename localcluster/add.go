@@ -19,12 +19,14 @@ func (c *Cluster) AddNode(site string, extra ...string) (*Node, error) {
 	i := len(c.Nodes)
 	id := fmt.Sprintf("node%d", i+1)
 	n := &Node{Index: i, ID: id, Site: site, Dir: filepath.Join(c.cfg.Dir, id),
-		Ports: Ports{ports[0], ports[1], ports[2], ports[3], ports[4]}}
+		Ports: Ports{ports[0], ports[1], ports[2], ports[3], ports[4]}, tls: c.cfg.TLS}
 	var join []string
 	for _, o := range c.Nodes {
 		join = append(join, o.GossipAddr())
 	}
-	c.configure(n, join)
+	if err := c.configure(n, join); err != nil {
+		return nil, err
+	}
 	n.args = append(n.args, extra...)
 	if err := n.start(c.cfg.Binary); err != nil {
 		return nil, err

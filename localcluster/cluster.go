@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/datamon-io/datamon/certs"
 )
 
 // Cluster is a running local cluster.
@@ -22,6 +24,8 @@ type Cluster struct {
 	Timings Timings
 	// Ballast is the disk ballast per node in bytes, -1 for none (ballast.go).
 	Ballast int64
+
+	ca *certs.CA // with Config.TLS (tls.go)
 }
 
 // ClientConfigPath is DIR/client.yaml.
@@ -55,6 +59,9 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 	}
 	c := &Cluster{cfg: cfg, Secrets: sec}
 	c.tune()
+	if err := c.setupTLS(); err != nil {
+		return nil, err
+	}
 	if err := c.build(); err != nil {
 		return nil, err
 	}
@@ -84,7 +91,7 @@ func StartWith(ctx context.Context, cfg Config, perNode func(i int) []string) (*
 		return nil, err
 	}
 	cc := ClientConfig{Server: c.APIURLs(), AccessKey: sec.AccessKey, SecretKey: sec.SecretKey,
-		S3Endpoint: c.Nodes[0].S3URL(), Context: "default", Name: "local user", Email: "user@localhost"}
+		S3Endpoint: c.Nodes[0].S3URL(), CAFile: c.CAFile(), Context: "default", Name: "local user", Email: "user@localhost"}
 	if err := writeClientConfig(c.ClientConfigPath(), cc); err != nil {
 		c.Stop()
 		return nil, err
@@ -114,7 +121,7 @@ func (c *Cluster) build() error {
 		}
 		c.Nodes = append(c.Nodes, &Node{
 			Index: i, ID: fmt.Sprintf("node%d", i+1), Site: fmt.Sprintf("site%d", i%c.cfg.Sites+1),
-			Dir: filepath.Join(c.cfg.Dir, fmt.Sprintf("node%d", i+1)), Ports: p,
+			Dir: filepath.Join(c.cfg.Dir, fmt.Sprintf("node%d", i+1)), Ports: p, tls: c.cfg.TLS,
 		})
 	}
 	for _, n := range c.Nodes {
@@ -124,14 +131,17 @@ func (c *Cluster) build() error {
 				join = append(join, o.GossipAddr())
 			}
 		}
-		c.configure(n, join)
+		if err := c.configure(n, join); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // configure sets node n's command line and environment: its ports, the
-// gossip addresses to join, the cluster-wide flags and secrets.
-func (c *Cluster) configure(n *Node, join []string) {
+// gossip addresses to join, its certificate, the cluster-wide flags and
+// secrets.
+func (c *Cluster) configure(n *Node, join []string) error {
 	n.args = []string{"node",
 		"--id", n.ID, "--site", n.Site, "--data-dir", n.Dir,
 		"--gossip", n.GossipAddr(), "--rpc", n.RPCAddr(),
@@ -142,6 +152,11 @@ func (c *Cluster) configure(n *Node, join []string) {
 		"--bootstrap-expect", strconv.Itoa(c.cfg.Nodes),
 		"--fast",
 	}
+	tlsArgs, err := c.issueNodeCert(n)
+	if err != nil {
+		return err
+	}
+	n.args = append(n.args, tlsArgs...)
 	n.args = append(n.args, c.tuningArgs()...)
 	if c.cfg.EC != "" {
 		n.args = append(n.args, "--ec", c.cfg.EC)
@@ -156,6 +171,7 @@ func (c *Cluster) configure(n *Node, join []string) {
 		"DATAMON_ROOT_SECRET_KEY=" + c.Secrets.SecretKey,
 		"DATAMON_METRICS_TOKEN=" + c.Secrets.MetricsToken,
 	}, c.cfg.Env...)
+	return nil
 }
 
 // Kill sends SIGKILL to node i and waits for it to exit.

@@ -30,6 +30,9 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// ReadyCeiling bounds the whole wait, progress or not (0: 10 minutes).
 	ReadyCeiling time.Duration
+	// TLS gives the cluster a CA and every node a certificate: mutual TLS
+	// between nodes, https on the API and S3 (tls.go). DefaultConfig: on.
+	TLS bool
 	// Env is added to every node process's environment.
 	Env    []string
 	Logger *slog.Logger
@@ -40,9 +43,9 @@ type Config struct {
 // ErrConfig reports an invalid Config.
 var ErrConfig = errors.New("localcluster: invalid config")
 
-// DefaultConfig is 3 nodes on 3 sites with free ports.
+// DefaultConfig is 3 nodes on 3 sites with free ports and TLS.
 func DefaultConfig() Config {
-	return Config{Nodes: 3, Sites: 3, ReadyTimeout: 60 * time.Second}
+	return Config{Nodes: 3, Sites: 3, ReadyTimeout: 60 * time.Second, TLS: true}
 }
 
 // Validate checks and completes c.

@@ -24,6 +24,7 @@ type Node struct {
 	Dir   string
 	Ports Ports
 
+	tls  bool // https on the API and S3 ports
 	args []string
 	env  []string
 	cmd  *exec.Cmd
@@ -53,11 +54,18 @@ func (n *Node) startFailure() error {
 		n.ID, n.waitErr, n.LogPath(), tail)
 }
 
-// APIURL is the node's public HTTP API endpoint.
-func (n *Node) APIURL() string { return fmt.Sprintf("http://127.0.0.1:%d", n.Ports.API) }
+// APIURL is the node's public HTTP API endpoint (https with TLS).
+func (n *Node) APIURL() string { return fmt.Sprintf("%s://127.0.0.1:%d", n.scheme(), n.Ports.API) }
 
-// S3URL is the node's S3 endpoint.
-func (n *Node) S3URL() string { return fmt.Sprintf("http://127.0.0.1:%d", n.Ports.S3) }
+// S3URL is the node's S3 endpoint (https with TLS).
+func (n *Node) S3URL() string { return fmt.Sprintf("%s://127.0.0.1:%d", n.scheme(), n.Ports.S3) }
+
+func (n *Node) scheme() string {
+	if n.tls {
+		return "https"
+	}
+	return "http"
+}
 
 // GossipAddr is the node's gossip address.
 func (n *Node) GossipAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.Ports.Gossip) }

@@ -16,5 +16,6 @@ func (c *Cluster) Client(nodes ...int) (*client.Client, error) {
 	}
 	cfg := client.DefaultConfig()
 	cfg.Endpoints, cfg.AccessKey, cfg.SecretKey = eps, c.Secrets.AccessKey, c.Secrets.SecretKey
+	cfg.TLS = c.TLSConfig()
 	return client.New(cfg)
 }

@@ -64,6 +64,7 @@ type ClientConfig struct {
 	AccessKey  string   `yaml:"access_key"`
 	SecretKey  string   `yaml:"secret_key"`
 	S3Endpoint string   `yaml:"s3_endpoint,omitempty"`
+	CAFile     string   `yaml:"ca_file,omitempty"`
 	Context    string   `yaml:"context"`
 	Name       string   `yaml:"name"`
 	Email      string   `yaml:"email"`

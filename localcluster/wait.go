@@ -88,7 +88,8 @@ func waitProgress(ctx context.Context, out interface{ Write([]byte) (int, error)
 
 // progress probes every running node once.
 func (c *Cluster) progress(ctx context.Context) Progress {
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := c.HTTPClient(2 * time.Second)
+	defer hc.CloseIdleConnections()
 	var p Progress
 	for i, n := range c.Nodes {
 		if !n.Running() {
