@@ -113,7 +113,7 @@ func s3BadInput(t *testing.T, c *localcluster.Cluster, node int) {
 
 	// Oversized header: refused by the read-buffer bound.
 	req = e.signed(t, "PUT", "/"+B+"/big-header", body, map[string]string{"X-Amz-Meta-Big": strings.Repeat("a", 80<<10)}, now)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := httpClient().Do(req); err == nil {
 		rb, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 400 && resp.StatusCode != 431 {
