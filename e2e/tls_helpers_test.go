@@ -89,3 +89,24 @@ func peerTLS(t *testing.T, c *localcluster.Cluster, i int) *certs.Reloader {
 	t.Cleanup(func() { r.Close() })
 	return r
 }
+
+// halfCloser is a connection that can close its sending side.
+type halfCloser interface {
+	net.Conn
+	CloseWrite() error
+}
+
+// dialRaw opens a raw connection to the S3 port: TLS (verified against the
+// cluster CA) when the endpoint is https, TCP otherwise.
+func (e *s3ep) dialRaw() (halfCloser, error) {
+	if !e.tls() {
+		c, err := net.Dial("tcp", e.addr)
+		if err != nil {
+			return nil, err
+		}
+		return c.(*net.TCPConn), nil
+	}
+	host, _, _ := net.SplitHostPort(e.addr)
+	return tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", e.addr,
+		&tls.Config{RootCAs: trustedPool(), ServerName: host})
+}
