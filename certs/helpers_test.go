@@ -76,7 +76,7 @@ func tlsServer(t testing.TB, cfg *tls.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := NewListener(ln, cfg)
+	tl := NewListener(ln, cfg, nil)
 	t.Cleanup(func() { tl.Close() })
 	go func() {
 		for {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"sync"
 )
@@ -16,14 +18,19 @@ const plainHTTPReply = "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; ch
 // NewListener serves TLS with cfg on inner's connections. The handshake
 // runs on the connection's first Read or Write (under the deadline the
 // server set), never in Accept. A client that speaks plain HTTP gets a
-// readable 400 answer and the connection is closed.
-func NewListener(inner net.Listener, cfg *tls.Config) net.Listener {
-	return &listener{Listener: inner, cfg: cfg}
+// readable 400 answer and the connection is closed. Failed handshakes are
+// logged (at warn) with the peer address and the reason; log may be nil.
+func NewListener(inner net.Listener, cfg *tls.Config, log *slog.Logger) net.Listener {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &listener{Listener: inner, cfg: cfg, log: log}
 }
 
 type listener struct {
 	net.Listener
 	cfg *tls.Config
+	log *slog.Logger
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -31,7 +38,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &serverConn{Conn: tls.Server(c, l.cfg), raw: c}, nil
+	return &serverConn{Conn: tls.Server(c, l.cfg), raw: c, log: l.log}, nil
 }
 
 // serverConn is a *tls.Conn (Handshake, ConnectionState: servers see it as
@@ -39,6 +46,7 @@ func (l *listener) Accept() (net.Conn, error) {
 type serverConn struct {
 	*tls.Conn
 	raw  net.Conn
+	log  *slog.Logger
 	once sync.Once
 	err  error
 }
@@ -50,6 +58,9 @@ func (c *serverConn) handshake() error {
 		if errors.As(err, &rhe) && rhe.Conn != nil && looksLikeHTTP(rhe.RecordHeader[:]) {
 			_, _ = rhe.Conn.Write([]byte(plainHTTPReply))
 			_ = rhe.Conn.Close()
+			c.log.Warn("plain HTTP on a TLS port; answered 400", "remote", c.raw.RemoteAddr().String())
+		} else if err != nil && !errors.Is(err, io.EOF) {
+			c.log.Warn("TLS handshake refused", "remote", c.raw.RemoteAddr().String(), "err", err)
 		}
 		c.err = err
 	})

@@ -204,6 +204,7 @@ func startClusterWith(t *testing.T, nodes, sites int, ec string, perNode func(i 
 		dumpLogs(t, cfg.Dir)
 		t.Fatalf("start cluster: %v", err)
 	}
+	trustCluster(t, c)
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
 			t.Errorf("stop cluster: %v", err)

@@ -184,8 +184,7 @@ func scrape(t *testing.T, api, token string) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	hc := &http.Client{Timeout: 10 * time.Second}
-	resp, err := hc.Do(req)
+	resp, err := httpClient().Do(req)
 	if err != nil {
 		return 0, []byte(err.Error())
 	}

@@ -61,6 +61,7 @@ func startCluster(t *testing.T, nodes, sites int, ec string, extra ...string) *l
 		dumpLogs(t, cfg.Dir)
 		t.Fatalf("start cluster: %v", err)
 	}
+	trustCluster(t, c)
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
 			t.Errorf("stop cluster: %v", err)

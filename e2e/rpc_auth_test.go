@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,9 +17,11 @@ import (
 	"github.com/datamon-io/datamon/shard"
 )
 
-// TestInternalRPCNeedsClusterSecret: a shard put without the cluster secret
-// (or with a wrong one) gets 401 and stores nothing; a truncated shard is
-// refused even with the secret.
+// TestInternalRPCNeedsClusterSecret: the RPC port speaks mutual TLS only
+// (plain HTTP gets a 400, a client without a node certificate fails the
+// handshake); over TLS with a node certificate, a shard put without the
+// cluster secret (or with a wrong one) gets 401 and stores nothing; a
+// truncated shard is refused even with the secret.
 func TestInternalRPCNeedsClusterSecret(t *testing.T) {
 	c := startCluster(t, 3, 3, "")
 	data := []byte("a shard nobody may store without the secret")
@@ -31,9 +35,28 @@ func TestInternalRPCNeedsClusterSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := shard.Key{Chunk: id, Index: 0}
-	url := fmt.Sprintf("http://%s/internal/shard/put?k=%s.%d", c.Nodes[0].RPCAddr(), id, 0)
+	path := fmt.Sprintf("/internal/shard/put?k=%s.%d", id, 0)
+	node := peerTLS(t, c, 1) // node2's certificate: a cluster member's
 
-	resp, err := http.Post(url, "application/octet-stream", bytes.NewReader(shards[0]))
+	// Plain HTTP to the TLS port: a clean 400 that says why.
+	resp, err := http.Post("http://"+c.Nodes[0].RPCAddr()+path, "application/octet-stream", bytes.NewReader(shards[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "HTTP request to an HTTPS server") {
+		t.Fatalf("plain HTTP to the RPC port: %d %q, want 400", resp.StatusCode, b)
+	}
+	// TLS trusting the CA but without a client certificate: refused.
+	if _, err := httpClient().Post("https://"+c.Nodes[0].RPCAddr()+path, "application/octet-stream", bytes.NewReader(shards[0])); err == nil {
+		t.Fatal("RPC over TLS without a client certificate answered")
+	}
+	// A node certificate but no signature: 401.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig, _ = node.ClientConfig(c.Nodes[0].RPCAddr())
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	resp, err = hc.Post("https://"+c.Nodes[0].RPCAddr()+path, "application/octet-stream", bytes.NewReader(shards[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +66,7 @@ func TestInternalRPCNeedsClusterSecret(t *testing.T) {
 	}
 
 	wrong := peer.DefaultClientConfig()
+	wrong.TLS = node.ClientConfig
 	wrong.Secret = []byte("not-the-cluster-secret-at-all!!")
 	if err := peer.NewClient(wrong).PutShard(context.Background(), c.Nodes[0].RPCAddr(), key, shards[0]); !errors.Is(err, peer.ErrUnauthorized) {
 		t.Fatalf("wrong-secret put: %v, want ErrUnauthorized", err)
@@ -50,6 +74,7 @@ func TestInternalRPCNeedsClusterSecret(t *testing.T) {
 
 	good := peer.DefaultClientConfig()
 	good.Secret = []byte(c.Secrets.ClusterSecret)
+	good.TLS = node.ClientConfig
 	pc := peer.NewClient(good)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -65,7 +90,7 @@ func TestInternalRPCNeedsClusterSecret(t *testing.T) {
 		t.Fatal("truncated shard stored")
 	}
 	// And the public API refuses unauthenticated callers too.
-	resp, err = http.Get(c.Nodes[1].APIURL() + "/v1/contexts")
+	resp, err = httpClient().Get(c.Nodes[1].APIURL() + "/v1/contexts")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ func TestS3Gateway(t *testing.T) {
 	t.Run("BadInput", func(t *testing.T) { s3BadInput(t, c, 0) })
 	t.Run("HeadLabel", func(t *testing.T) { s3HeadLabel(t, c, 1) })
 	t.Run("Names", func(t *testing.T) { s3Names(t, c, 2) })
+	t.Run("TLSOnly", func(t *testing.T) { s3TLSOnly(t, c, 0) })
 }
 
 // s3AWSCLI: aws cli v2 mb/ls/cp/sync/rm, a 100 MiB multipart upload,
@@ -144,12 +145,12 @@ func s3AWSCLI(t *testing.T, c *localcluster.Cluster, node int) {
 	// Presigned URL with curl; one signed in the past (expired) is refused
 	// and returns none of the object.
 	url := strings.TrimSpace(e.aws(t, "s3", "presign", "s3://awscli/small.bin", "--expires-in", "300"))
-	got, err := exec.Command(curl, "-sSf", url).Output()
+	got, err := exec.Command(curl, append(e.curlCA(), "-sSf", url)...).Output()
 	if err != nil || s3sha(got) != s3sha(small) {
 		t.Fatalf("presigned GET with curl: %d bytes, %v", len(got), err)
 	}
 	expired := e.presign(t, "/awscli/small.bin", time.Now().Add(-10*time.Minute), 60*time.Second)
-	out, _ := exec.Command(curl, "-sS", "-w", "\n%{http_code}", expired).Output()
+	out, _ := exec.Command(curl, append(e.curlCA(), "-sS", "-w", "\n%{http_code}", expired)...).Output()
 	if !strings.HasSuffix(string(out), "\n403") || s3code(out) != "AccessDenied" || strings.Contains(string(out), string(small[:32])) {
 		t.Errorf("expired presigned URL: %.300q", out)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -65,7 +64,7 @@ func s3BadInput(t *testing.T, c *localcluster.Cluster, node int) {
 		key := fmt.Sprintf("short%d", i)
 		bad = append(bad, key)
 		req := e.signed(t, "PUT", "/"+B+"/"+key, full, map[string]string{"X-Amz-Content-Sha256": ph}, now)
-		conn, err := net.Dial("tcp", e.addr)
+		conn, err := e.dialRaw()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +76,7 @@ func s3BadInput(t *testing.T, c *localcluster.Cluster, node int) {
 		hdr.WriteString("\r\n")
 		conn.Write(hdr.Bytes())
 		conn.Write(full[:2<<20])
-		conn.(*net.TCPConn).CloseWrite()
+		conn.CloseWrite()
 		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 		resp, _ := io.ReadAll(conn)
 		conn.Close()
@@ -113,7 +112,7 @@ func s3BadInput(t *testing.T, c *localcluster.Cluster, node int) {
 
 	// Oversized header: refused by the read-buffer bound.
 	req = e.signed(t, "PUT", "/"+B+"/big-header", body, map[string]string{"X-Amz-Meta-Big": strings.Repeat("a", 80<<10)}, now)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := httpClient().Do(req); err == nil {
 		rb, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 400 && resp.StatusCode != 431 {

@@ -27,15 +27,36 @@ import (
 
 // s3ep is one node's S3 endpoint with the cluster's root keys.
 type s3ep struct {
-	url, addr string // http://127.0.0.1:port, 127.0.0.1:port
+	url, addr string // https://127.0.0.1:port (http:// without TLS), 127.0.0.1:port
 	ak, sk    string
 	home      string // a scratch HOME / config dir for the clients
+	ca        string // the cluster CA file every client is given ("" without TLS)
 }
 
 func newS3ep(t *testing.T, c *localcluster.Cluster, node int) *s3ep {
 	t.Helper()
 	u := c.Nodes[node].S3URL()
-	return &s3ep{url: u, addr: strings.TrimPrefix(u, "http://"), ak: c.Secrets.AccessKey, sk: c.Secrets.SecretKey, home: t.TempDir()}
+	addr := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	return &s3ep{url: u, addr: addr, ak: c.Secrets.AccessKey, sk: c.Secrets.SecretKey, home: t.TempDir(), ca: c.CAFile()}
+}
+
+// curlCA is curl's --cacert for the cluster CA.
+func (e *s3ep) curlCA() []string {
+	if e.ca == "" {
+		return nil
+	}
+	return []string{"--cacert", e.ca}
+}
+
+// tls reports whether the endpoint is https.
+func (e *s3ep) tls() bool { return strings.HasPrefix(e.url, "https://") }
+
+// caEnv is AWS_CA_BUNDLE for aws cli and boto3 (nothing without TLS).
+func (e *s3ep) caEnv() []string {
+	if e.ca == "" {
+		return nil
+	}
+	return []string{"AWS_CA_BUNDLE=" + e.ca}
 }
 
 // s3tool finds an external client (skips the test when it is missing).
@@ -57,7 +78,8 @@ func s3tool(t *testing.T, names ...string) string {
 }
 
 // runTool runs a client; AWS_CA_BUNDLE / AWS_PROFILE from the machine are
-// dropped (they break rclone and are irrelevant on loopback).
+// dropped (they break rclone and are irrelevant on loopback); envv sets the
+// cluster's CA where the tool reads it from the environment.
 func runTool(envv []string, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -94,8 +116,8 @@ func (e *s3ep) awsEnv(t *testing.T) []string {
 		mustTool(t, env, aws, "configure", "set", "default.s3.multipart_threshold", "8MB")
 		mustTool(t, env, aws, "configure", "set", "default.s3.multipart_chunksize", "8MB")
 	}
-	return []string{"AWS_ACCESS_KEY_ID=" + e.ak, "AWS_SECRET_ACCESS_KEY=" + e.sk, "AWS_CONFIG_FILE=" + cfg,
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(e.home, "none"), "AWS_PAGER=", "HOME=" + e.home}
+	return append([]string{"AWS_ACCESS_KEY_ID=" + e.ak, "AWS_SECRET_ACCESS_KEY=" + e.sk, "AWS_CONFIG_FILE=" + cfg,
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(e.home, "none"), "AWS_PAGER=", "HOME=" + e.home}, e.caEnv()...)
 }
 
 // aws runs aws cli v2 against the endpoint and fails on error.
@@ -112,7 +134,7 @@ func (e *s3ep) awsErr(t *testing.T, args ...string) (string, error) {
 
 // sdk is an aws-sdk-go-v2 client for checks (head, list).
 func (e *s3ep) sdk() *s3.Client {
-	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), UsePathStyle: true,
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), UsePathStyle: true, HTTPClient: httpClient(),
 		Credentials: credentials.NewStaticCredentialsProvider(e.ak, e.sk, "")})
 }
 
@@ -156,7 +178,7 @@ func (e *s3ep) presign(t *testing.T, path string, at time.Time, exp time.Duratio
 // s3do sends req and returns status, S3 error code and body.
 func s3do(t *testing.T, req *http.Request) (int, string, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,7 +35,7 @@ func TestS3NodeLoss(t *testing.T) {
 		if off > 0 {
 			hdr["Range"] = fmt.Sprintf("bytes=%d-", off)
 		}
-		resp, err := http.DefaultClient.Do(e.signed(t, "GET", "/"+B+"/"+K, nil, hdr, time.Now()))
+		resp, err := httpClient().Do(e.signed(t, "GET", "/"+B+"/"+K, nil, hdr, time.Now()))
 		if err != nil {
 			t.Fatalf("GET at offset %d: %v", off, err)
 		}

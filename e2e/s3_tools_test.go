@@ -20,6 +20,13 @@ func s3Clients(t *testing.T, c *localcluster.Cluster, node int) {
 	t.Run("boto3", func(t *testing.T) { s3Boto3(t, e) })
 }
 
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
 // s3tree writes n small files in nested directories (names with spaces).
 func s3tree(t *testing.T, n int, seed uint64) string {
 	t.Helper()
@@ -38,12 +45,15 @@ access_key = %s
 secret_key = %s
 host_base = %s
 host_bucket = %s
-use_https = False
+use_https = %s
+ca_certs_file = %s
+check_ssl_certificate = True
+check_ssl_hostname = True
 signature_v2 = False
 check_md5 = True
 bucket_location = us-east-1
 multipart_chunk_size_mb = 5
-`, e.ak, e.sk, e.addr, e.addr)), 0o600)
+`, e.ak, e.sk, e.addr, e.addr, pyBool(e.tls()), e.ca)), 0o600)
 	env := []string{"HOME=" + e.home}
 	s := func(args ...string) string { return mustTool(t, env, s3cmd, append([]string{"-c", cfg}, args...)...) }
 
@@ -88,6 +98,9 @@ func s3Rclone(t *testing.T, e *s3ep) {
 	common := []string{"--s3-provider", "Other", "--s3-endpoint", e.url, "--s3-access-key-id", e.ak,
 		"--s3-secret-access-key", e.sk, "--s3-region", "us-east-1", "--s3-force-path-style=true",
 		"--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", "-q"}
+	if e.ca != "" {
+		common = append(common, "--ca-cert", e.ca)
+	}
 	r := func(args ...string) string { return mustTool(t, env, rclone, append(args, common...)...) }
 
 	tree := s3tree(t, 15, 300)
@@ -155,7 +168,7 @@ func s3Boto3(t *testing.T, e *s3ep) {
 	script := filepath.Join(e.home, "boto.py")
 	os.WriteFile(script, []byte(s3BotoScript), 0o644)
 	src, _ := seededFile(t, 18<<20, 401)
-	out := mustTool(t, []string{"EP=" + e.url, "AK=" + e.ak, "SK=" + e.sk, "HOME=" + e.home}, py, script, src)
+	out := mustTool(t, append([]string{"EP=" + e.url, "AK=" + e.ak, "SK=" + e.sk, "HOME=" + e.home}, e.caEnv()...), py, script, src)
 	if !strings.Contains(out, "BOTO-OK") {
 		t.Fatalf("boto3: %s", out)
 	}

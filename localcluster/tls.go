@@ -79,9 +79,18 @@ func (c *Cluster) issueNodeCert(n *Node) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localcluster: certificate of %s: %w", n.ID, err)
 	}
-	certPath, keyPath := filepath.Join(c.TLSDir(), n.ID+".crt"), filepath.Join(c.TLSDir(), n.ID+".key")
+	certPath, keyPath := n.TLSFiles()
 	if err := certs.WriteNode(certPath, keyPath, certPEM, keyPEM); err != nil {
 		return nil, fmt.Errorf("localcluster: certificate of %s: %w", n.ID, err)
 	}
 	return []string{"--tls-cert-file", certPath, "--tls-key-file", keyPath, "--tls-ca-file", c.CAFile()}, nil
+}
+
+// TLSFiles are node n's certificate and key files ("" without TLS).
+func (n *Node) TLSFiles() (cert, key string) {
+	if !n.tls {
+		return "", ""
+	}
+	dir := filepath.Join(filepath.Dir(n.Dir), "tls")
+	return filepath.Join(dir, n.ID+".crt"), filepath.Join(dir, n.ID+".key")
 }

@@ -87,7 +87,7 @@ func (n *Node) listenInternal(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return certs.NewListener(ln, cfg), nil
+	return certs.NewListener(ln, cfg, n.log.With("component", "tls", "port", addr)), nil
 }
 
 // listenPublic binds the API or S3 port, with TLS when a certificate is configured.
@@ -100,7 +100,7 @@ func (n *Node) listenPublic(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return certs.NewListener(ln, cfg), nil
+	return certs.NewListener(ln, cfg, n.log.With("component", "tls", "port", addr)), nil
 }
 
 // clientTLS is the RPC client's per-connection TLS config (nil: plain).

@@ -69,7 +69,7 @@ func TestRPCOverMutualTLS(t *testing.T) {
 	s := NewServer(ServerConfig{Secret: testSecret})
 	var calls atomic.Int64
 	s.Handle("/internal/echo", func(ctx *fasthttp.RequestCtx) { calls.Add(1); ctx.SetBody(append([]byte("echo:"), ctx.PostBody()...)) })
-	go s.Serve(certs.NewListener(ln, scfg))
+	go s.Serve(certs.NewListener(ln, scfg, nil))
 	t.Cleanup(func() { s.Shutdown(context.Background()) })
 	addr := ln.Addr().String()
 	ctx := context.Background()
