@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -48,7 +49,7 @@ func TestAuditAndBruteForce(t *testing.T) {
 	api0 := c.Nodes[0].APIURL()
 	req, _ := http.NewRequest("POST", api0+"/v1/contexts/default/repos", strings.NewReader(`{"name":"evil2"}`))
 	req.Header.Set("Authorization", "DATAMON-HMAC-SHA256 Credential=,garbage")
-	if st, body := httpDo(t, http.DefaultClient, req); st != 401 || !strings.Contains(body, `"code":"Unauthenticated"`) {
+	if st, body := httpDo(t, httpClient(), req); st != 401 || !strings.Contains(body, `"code":"Unauthenticated"`) {
 		t.Fatalf("malformed Authorization: %d %s", st, body)
 	}
 	// S3 on node 0: unknown key, malformed header.
@@ -63,7 +64,7 @@ func TestAuditAndBruteForce(t *testing.T) {
 	// Brute force from 127.0.0.2: three wrong signatures of the root key,
 	// then even the right secret is refused there (503 SlowDown,
 	// Retry-After) while the root key keeps working from 127.0.0.1.
-	from2 := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
+	from2 := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext, TLSClientConfig: &tls.Config{RootCAs: trustedPool(), MinVersion: tls.VersionTLS12}}}
 	defer from2.CloseIdleConnections()
 	wrong := *s0
 	wrong.sk = wrongSecret

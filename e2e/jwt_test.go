@@ -77,7 +77,7 @@ func TestJWTEndToEnd(t *testing.T) {
 func jwtCLI(t *testing.T, c *localcluster.Cluster, good, expired, wrongAud string) {
 	// A token user's client.yaml: servers only, no keys, no contributor.
 	conf := filepath.Join(t.TempDir(), "client.yaml")
-	if err := os.WriteFile(conf, []byte("server: "+strings.Join(c.APIURLs(), ",")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte("server: "+strings.Join(c.APIURLs(), ",")+"\nca_file: "+c.CAFile()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mustCLI(t, c, "--config", conf, "--token", good, "repo", "create", "--repo", "jwtrepo", "--description", "made with a JWT")

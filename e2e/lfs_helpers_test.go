@@ -143,7 +143,7 @@ func shardBytesNow(t *testing.T, c *localcluster.Cluster) int64 {
 			}
 			req, _ := http.NewRequest("GET", n.APIURL()+"/metrics", nil)
 			req.Header.Set("Authorization", "Bearer "+c.Secrets.MetricsToken)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := httpClient().Do(req)
 			if err != nil {
 				t.Fatalf("scrape %s: %v", n.APIURL(), err)
 			}
@@ -172,7 +172,7 @@ func lfsCall(t *testing.T, method, url, auth string, body []byte) (int, []byte) 
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
