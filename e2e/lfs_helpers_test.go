@@ -29,6 +29,7 @@ import (
 type gitEnv struct {
 	t    *testing.T
 	home string
+	ca   string // cluster CA file (trustCA), "" before
 }
 
 func newGitEnv(t *testing.T) *gitEnv {
@@ -58,11 +59,25 @@ func (g *gitEnv) credentials(apiURL, id, secret string) {
 	g.must("", "config", "--global", "credential.helper", "store --file="+file)
 }
 
+// trustCA makes git and git-lfs verify the cluster's https endpoints
+// against the cluster CA (http.sslCAInfo).
+func (g *gitEnv) trustCA(caFile string) {
+	g.t.Helper()
+	if caFile != "" {
+		g.ca = caFile
+		g.must("", "config", "--global", "http.sslCAInfo", caFile)
+	}
+}
+
 func (g *gitEnv) cmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+g.home, "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
 		"XDG_CONFIG_HOME="+filepath.Join(g.home, ".config"))
+	if g.ca != "" {
+		// git-lfs is a Go program: SSL_CERT_FILE sets its roots too.
+		cmd.Env = append(cmd.Env, "GIT_SSL_CAINFO="+g.ca, "SSL_CERT_FILE="+g.ca)
+	}
 	cmd.SysProcAttr = dieWithTest()
 	return cmd
 }

@@ -28,6 +28,7 @@ func TestLFSGitPushPull(t *testing.T) {
 
 	g := newGitEnv(t)
 	g.credentials(api, c.Secrets.AccessKey, c.Secrets.SecretKey)
+	g.trustCA(c.CAFile())
 	dir := t.TempDir()
 	remote, work := filepath.Join(dir, "remote.git"), filepath.Join(dir, "work")
 	g.must("", "init", "--bare", remote)
