@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/model"
@@ -93,70 +92,18 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 // garbage the cluster GC reclaims).
 func (s *Server) store(ctx context.Context, body io.Reader, size int64) (storedBody, error) {
 	hr := &hashingReader{r: io.LimitReader(body, size+1), h: sha256.New()}
-	ch, err := chunk.NewChunker(hr, s.cfg.Chunker)
-	if err != nil {
+	pieces, fresh, err := chunk.StoreStream(ctx, hr, s.cfg.Chunker, s.cfg.PutParallelism, model.LFSMaxChunks, s.putChunk)
+	switch {
+	case errors.Is(err, chunk.ErrRead):
+		return storedBody{}, fmt.Errorf("%w: read body: %v", ErrMismatch, err)
+	case errors.Is(err, chunk.ErrTooManyChunks):
+		return storedBody{}, fmt.Errorf("%w: body longer than the object size %d", ErrMismatch, size)
+	case err != nil:
 		return storedBody{}, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		fresh int
-		out   []model.LFSChunk
-		sem   = make(chan struct{}, s.cfg.PutParallelism)
-	)
-	setErr := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first == nil {
-			first = err
-			cancel()
-		}
-	}
-	for ctx.Err() == nil {
-		c, err := ch.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			setErr(fmt.Errorf("%w: read body: %v", ErrMismatch, err))
-			break
-		}
-		if len(out) >= model.LFSMaxChunks || hr.n > size {
-			setErr(fmt.Errorf("%w: body longer than the object size %d", ErrMismatch, size))
-			break
-		}
-		out = append(out, model.LFSChunk{ID: c.ID, Size: uint32(len(c.Data))})
-		data := bytes.Clone(c.Data)
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			continue
-		}
-		wg.Add(1)
-		go func(id chunk.ID, data []byte) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			stored, err := s.putChunk(ctx, id, data)
-			if err != nil {
-				setErr(err)
-				return
-			}
-			if stored {
-				mu.Lock()
-				fresh++
-				mu.Unlock()
-			}
-		}(c.ID, data)
-	}
-	wg.Wait()
-	if first != nil {
-		return storedBody{}, first
-	}
-	if err := ctx.Err(); err != nil {
-		return storedBody{}, err
+	out := make([]model.LFSChunk, len(pieces))
+	for i, pc := range pieces {
+		out[i] = model.LFSChunk{ID: pc.ID, Size: pc.Size}
 	}
 	if hr.n != size {
 		return storedBody{}, fmt.Errorf("%w: got %d bytes, the object size is %d", ErrMismatch, hr.n, size)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/gateway"
@@ -48,58 +47,16 @@ func (b *Backend) storeBody(ctx context.Context, body io.Reader, size int64, con
 		return stored{}, fmt.Errorf("%w: negative size", gateway.ErrInvalidArgument)
 	}
 	cr := &countingReader{r: io.LimitReader(body, size), h: md5.New()}
-	ch, err := chunk.NewChunker(cr, b.cfg.Chunker)
+	pieces, _, err := chunk.StoreStream(ctx, cr, b.cfg.Chunker, b.cfg.PutParallelism, 0, b.putChunk)
+	if errors.Is(err, chunk.ErrRead) {
+		return stored{}, fmt.Errorf("s3backend: read body: %w", err)
+	}
 	if err != nil {
 		return stored{}, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		firstEr error
-		out     []raftmeta.DraftChunk
-		sem     = make(chan struct{}, b.cfg.PutParallelism)
-	)
-	setErr := func(err error) {
-		mu.Lock()
-		if firstEr == nil {
-			firstEr = err
-			cancel()
-		}
-		mu.Unlock()
-	}
-	for {
-		c, err := ch.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			setErr(fmt.Errorf("s3backend: read body: %w", err))
-			break
-		}
-		out = append(out, raftmeta.DraftChunk{ID: c.ID, Size: uint32(len(c.Data))})
-		data := bytes.Clone(c.Data)
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			setErr(ctx.Err())
-			break
-		}
-		wg.Add(1)
-		go func(id chunk.ID, data []byte) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := b.putChunk(ctx, id, data); err != nil {
-				setErr(err)
-			}
-		}(c.ID, data)
-	}
-	wg.Wait()
-	if firstEr != nil {
-		return stored{}, firstEr
+	out := make([]raftmeta.DraftChunk, len(pieces))
+	for i, pc := range pieces {
+		out[i] = raftmeta.DraftChunk{ID: pc.ID, Size: pc.Size}
 	}
 	if cr.n < size {
 		return stored{}, fmt.Errorf("%w: got %d of %d bytes", gateway.ErrIncompleteBody, cr.n, size)
@@ -112,18 +69,18 @@ func (b *Backend) storeBody(ctx context.Context, body io.Reader, size int64, con
 }
 
 // putChunk stores one chunk, skipping the upload when the cluster has it.
-func (b *Backend) putChunk(ctx context.Context, id chunk.ID, data []byte) error {
+func (b *Backend) putChunk(ctx context.Context, id chunk.ID, data []byte) (bool, error) {
 	if b.cfg.HasThreshold >= 0 && len(data) >= b.cfg.HasThreshold {
 		if has, err := b.chunks.Has(ctx, []chunk.ID{id}); err == nil && len(has) == 1 && has[0] {
-			return nil
+			return false, nil
 		}
 	}
 	got, err := b.chunks.Put(ctx, data)
 	if err != nil {
-		return fmt.Errorf("s3backend: put chunk %s: %w", id, err)
+		return false, fmt.Errorf("s3backend: put chunk %s: %w", id, err)
 	}
 	if got != id {
-		return fmt.Errorf("s3backend: chunk service stored %s as %s", id, got)
+		return false, fmt.Errorf("s3backend: chunk service stored %s as %s", id, got)
 	}
-	return nil
+	return true, nil
 }
