@@ -13,7 +13,9 @@ import (
 	"github.com/datamon-io/datamon/chunk"
 )
 
-func storeCfg() chunk.ChunkerConfig { return chunk.ChunkerConfig{Min: 1 << 10, Avg: 4 << 10, Max: 16 << 10} }
+func storeCfg() chunk.ChunkerConfig {
+	return chunk.ChunkerConfig{Min: 1 << 10, Avg: 4 << 10, Max: 16 << 10}
+}
 
 func TestStoreStreamPiecesInOrderAndBounded(t *testing.T) {
 	data := make([]byte, 1<<20)
