@@ -10,6 +10,9 @@ import (
 
 // authResult is what authentication established about the request.
 type authResult struct {
+	// ok: the caller was authenticated (a verified signature, or a
+	// verified bearer token, which has no signing key).
+	ok      bool
 	id      Identity
 	payload string // x-amz-content-sha256, UNSIGNED-PAYLOAD for presigned
 	key     []byte // signing key (streaming signatures)
@@ -20,7 +23,6 @@ type authResult struct {
 
 var (
 	errAnonymous   = errf(403, "AccessDenied", "Anonymous access is not allowed; sign requests with AWS Signature Version 4")
-	errSigV2       = errf(501, "NotImplemented", "AWS Signature Version 2 is not supported; use AWS Signature Version 4")
 	errExpired     = errf(403, "AccessDenied", "Request has expired")
 	errNotYetValid = errf(403, "AccessDenied", "Request is not valid yet")
 	errSkewed      = errf(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.")
@@ -64,9 +66,9 @@ func (r *req) authenticate() error {
 			return errNotYetValid
 		}
 	case r.query.Has("AWSAccessKeyId") || r.query.Has("Signature"):
-		return errSigV2
+		return r.authenticateV2(true) // authv2.go
 	case strings.HasPrefix(authz, "AWS "):
-		return errSigV2
+		return r.authenticateV2(false)
 	case authz == "":
 		return errAnonymous
 	case strings.HasPrefix(strings.ToLower(authz), "bearer "):
@@ -132,7 +134,7 @@ func (r *req) authenticate() error {
 		return ErrSignatureMismatch
 	}
 	id.AccessKey, id.OldSecret, id.OldSecretUntil = a.Scope.AccessKey, "", time.Time{}
-	r.auth = authResult{id: id, payload: payload, key: key, seed: want, time: t, scope: a.Scope}
+	r.auth = authResult{ok: true, id: id, payload: payload, key: key, seed: want, time: t, scope: a.Scope}
 	return nil
 }
 

@@ -14,8 +14,11 @@ type Identity struct {
 	// Grants maps "context/repo" or "context/*" to "read", "write" or "admin"
 	// (the gateway copies them from the access key).
 	Grants map[string]string
-	Name   string // contributor name recorded on commits
-	Email  string
+	// User is the identity's user (the access key's owner, a token's
+	// subject): what the audit log records; "" for the bootstrap root key.
+	User  string
+	Name  string // contributor name recorded on commits
+	Email string
 	// OldSecret, while the clock is before OldSecretUntil, also verifies
 	// signatures: a rotated key's previous secret in its grace period.
 	// Keys sets them; the gateway clears them once the request is
@@ -25,9 +28,25 @@ type Identity struct {
 }
 
 // Keys resolves access keys to secrets and identities (SigV4 needs the secret).
+// For a request that may change state the gateway marks ctx WithFreshKey:
+// the answer must then come from linearizable state, so that a key
+// revoked (deleted, or rotated without grace) before the request arrived
+// never authorises a write; reads may be answered from this node's
+// (possibly slightly stale) state.
 type Keys interface {
 	LookupKey(ctx context.Context, accessKey string) (secret string, id Identity, err error)
 }
+
+type freshKey struct{}
+
+// WithFreshKey marks the context of a LookupKey for a state-changing
+// request (see Keys).
+func WithFreshKey(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshKey{}, true)
+}
+
+// FreshKey reports whether ctx was marked WithFreshKey.
+func FreshKey(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }
 
 // BucketInfo is one bucket in ListBuckets.
 type BucketInfo struct {
@@ -46,6 +65,12 @@ type ObjectInfo struct {
 	// Other stored response headers (Cache-Control, Content-Disposition,
 	// Content-Encoding, Content-Language, Expires) by canonical name.
 	Headers map[string]string
+	// UploadID is the multipart upload that made this version of the
+	// object ("" if a PUT or copy did): a CompleteMultipartUpload repeated
+	// after its reply was lost answers the same result, as S3 does.
+	UploadID string
+	// Tags are the object's tags (at most MaxTags; see ValidateTags).
+	Tags map[string]string
 }
 
 // PutMeta is what a PUT / CopyObject(REPLACE) / CreateMultipartUpload records.
@@ -55,12 +80,16 @@ type PutMeta struct {
 	// Headers may gain x-amz-checksum-* entries (trailer checksums) while
 	// the body is read: take them after the body's last byte.
 	Headers map[string]string
-	// Precondition for conditional PUT: IfMatch is an ETag the current object
-	// must have; IfNoneMatch "*" means the key must not exist.
+	// Precondition for conditional PUT (unquoted): IfMatch is an ETag the
+	// current object must have ("*": the key must exist, whatever its
+	// ETag); IfNoneMatch "*" means the key must not exist, an ETag that the
+	// current object must not have that ETag.
 	IfMatch     string
 	IfNoneMatch string
 	// ContentMD5, when set (raw 16 bytes), must match the body (BadDigest).
 	ContentMD5 []byte
+	// Tags are the object's tags (validated by the gateway).
+	Tags map[string]string
 }
 
 // ListQuery is a ListObjects (v1 or v2) request, normalised.

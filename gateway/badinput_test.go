@@ -115,7 +115,7 @@ func TestBadInput(t *testing.T) {
 	expect(t, "anonymous", req, 403, "AccessDenied")
 	req, _ = http.NewRequest("GET", e.url+"/bad", nil)
 	req.Header.Set("Authorization", "AWS "+testAK+":c2lnbmF0dXJl")
-	expect(t, "sigv2", req, 501, "NotImplemented")
+	expect(t, "sigv2 without a date", req, 403, "AccessDenied")
 
 	// Expired presigned URL.
 	preq, _ := http.NewRequest("GET", e.url+"/bad/k1?X-Amz-Expires=60", nil)

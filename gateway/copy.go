@@ -91,12 +91,30 @@ func (r *req) copyObject() error {
 	default:
 		return errf(400, "InvalidArgument", "Unknown metadata directive.")
 	}
+	algo := strings.ToLower(r.header("X-Amz-Checksum-Algorithm"))
+	if algo != "" && sigv4.NewChecksum(algo) == nil {
+		return errf(400, "InvalidRequest", "Checksum algorithm provided is unsupported: "+algo)
+	}
 	if err := r.checkCopySource(sb, sk); err != nil {
 		return err
 	}
-	if meta == nil {
-		if meta, err = r.fullChecksumMeta(sb, sk); err != nil {
+	// Tags: x-amz-tagging-directive COPY (the default) keeps the
+	// source's, REPLACE takes x-amz-tagging's (none if absent).
+	replaceTags := r.header("X-Amz-Tagging-Directive") == "REPLACE"
+	var newTags map[string]string
+	if replaceTags {
+		if newTags, err = ParseTaggingHeader(r.header("X-Amz-Tagging")); err != nil {
 			return err
+		}
+	}
+	var src ObjectInfo
+	if meta, src, err = r.copyChecksums(sb, sk, meta, algo, replaceTags); err != nil {
+		return err
+	}
+	if meta != nil {
+		meta.Tags = src.Tags
+		if replaceTags {
+			meta.Tags = newTags
 		}
 	}
 	info, err := r.s.backend.CopyObject(r.ctx(), r.auth.id, sb, sk, r.bucket, r.key, meta)
@@ -124,44 +142,97 @@ func parseCopyRange(v string, size int64) (*Range, error) {
 	return &Range{Start: first, Length: last - first + 1}, nil
 }
 
-// fullChecksumMeta: a copy is not a multipart object, so (as S3 does) a
-// composite checksum of the source becomes the full-object checksum of the
-// copy, computed by reading the source. Nil when the source has none.
-func (r *req) fullChecksumMeta(sb, sk string) (*PutMeta, error) {
+// copyChecksums gives a copy its full-object checksums, as S3 does: the
+// algorithm the request names (x-amz-checksum-algorithm) replaces the
+// source's checksums; otherwise the source's full-object checksums carry
+// over, a composite (multipart) one becomes the full-object checksum of
+// the copy (a copy is not a multipart object), and a source without any
+// gains a CRC64NVME. What must be computed is computed by reading the
+// source. meta nil (COPY directive), nothing to compute and not force:
+// nil, the backend keeps the source's metadata as it is. It also returns
+// the source's description.
+func (r *req) copyChecksums(sb, sk string, meta *PutMeta, algo string, force bool) (*PutMeta, ObjectInfo, error) {
 	info, err := r.s.backend.HeadObject(r.ctx(), r.auth.id, sb, sk)
 	if err != nil {
-		return nil, err
+		return nil, info, err
 	}
-	var algos []string
+	full := map[string]string{} // canonical header -> value, of the source
+	var algos []string          // to compute
 	for _, a := range sigv4.ChecksumAlgos() {
-		if strings.Contains(info.Headers[checksumHeader(a)], "-") {
+		v := info.Headers[checksumHeader(a)]
+		switch {
+		case v == "":
+		case strings.Contains(v, "-"):
 			algos = append(algos, a)
+		default:
+			full[checksumHeader(a)] = v
 		}
 	}
-	if len(algos) == 0 {
-		return nil, nil
+	if algo != "" {
+		algos, full = nil, map[string]string{}
+		if v := info.Headers[checksumHeader(algo)]; v != "" && !strings.Contains(v, "-") {
+			full[checksumHeader(algo)] = v
+		} else {
+			algos = []string{algo}
+		}
+	} else if len(algos) == 0 && len(full) == 0 {
+		algos = []string{"crc64nvme"}
 	}
-	_, rc, err := r.s.backend.GetObject(r.ctx(), r.auth.id, sb, sk, nil)
+	if meta == nil && len(algos) == 0 && !force {
+		return nil, info, nil
+	}
+	m := meta
+	if m == nil {
+		m = &PutMeta{ContentType: info.ContentType, UserMeta: info.UserMeta}
+	}
+	hdrs := map[string]string{}
+	src := m.Headers
+	if meta == nil {
+		src = info.Headers
+	}
+	for k, v := range src {
+		if !strings.HasPrefix(strings.ToLower(k), "x-amz-checksum-") {
+			hdrs[k] = v
+		}
+	}
+	for k, v := range full {
+		hdrs[k] = v
+	}
+	if len(algos) > 0 {
+		sums, err := r.sumObject(sb, sk, algos)
+		if err != nil {
+			return nil, info, err
+		}
+		for i, a := range algos {
+			hdrs[checksumHeader(a)] = sums[i]
+		}
+	}
+	if len(algos) > 0 || len(full) > 0 {
+		hdrs["X-Amz-Checksum-Type"] = ChecksumFullObject
+	}
+	m.Headers = hdrs
+	return m, info, nil
+}
+
+// sumObject reads an object once and returns its checksums in algos.
+func (r *req) sumObject(bucket, key string, algos []string) ([]string, error) {
+	_, rc, err := r.s.backend.GetObject(r.ctx(), r.auth.id, bucket, key, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	hs := make([]io.Writer, len(algos))
-	sums := make([]hash.Hash, len(algos))
+	ws := make([]io.Writer, len(algos))
+	hs := make([]hash.Hash, len(algos))
 	for i, a := range algos {
-		sums[i] = sigv4.NewChecksum(a)
-		hs[i] = sums[i]
+		hs[i] = sigv4.NewChecksum(a)
+		ws[i] = hs[i]
 	}
-	if _, err := io.Copy(io.MultiWriter(hs...), rc); err != nil {
+	if _, err := io.Copy(io.MultiWriter(ws...), rc); err != nil {
 		return nil, err
 	}
-	m := &PutMeta{ContentType: info.ContentType, UserMeta: info.UserMeta, Headers: map[string]string{}}
-	for k, v := range info.Headers {
-		m.Headers[k] = v
+	out := make([]string, len(algos))
+	for i := range hs {
+		out[i] = sigv4.ChecksumValue(hs[i])
 	}
-	for i, a := range algos {
-		m.Headers[checksumHeader(a)] = sigv4.ChecksumValue(sums[i])
-	}
-	m.Headers["X-Amz-Checksum-Type"] = ChecksumFullObject
-	return m, nil
+	return out, nil
 }

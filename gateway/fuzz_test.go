@@ -134,3 +134,78 @@ func TestValidRequestBucket(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckBehaviour: any value of any behaviour header, on any operation,
+// is accepted or refused with a 400 / 501 — never a panic or another status.
+func FuzzCheckBehaviour(f *testing.F) {
+	f.Add(0, 0, "AES256", "")
+	f.Add(1, 3, "aws:kms", "k")
+	f.Add(2, 5, "AES256", "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=")
+	f.Add(3, 11, "GOVERNANCE", "2030-01-01T00:00:00Z")
+	f.Add(4, 14, "public-read", "")
+	f.Add(5, 20, "a=b", "")
+	f.Fuzz(func(t *testing.T, op, h int, v1, v2 string) {
+		ops := []string{"PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+			"CompleteMultipartUpload", "GetObject", "HeadObject", "CreateBucket", "DeleteObject", "PostObject", "ListObjects"}
+		hs := BehaviourHeaders
+		o := ops[uint(op)%uint(len(ops))]
+		first := hs[uint(h)%uint(len(hs))]
+		second := hs[uint(h+1)%uint(len(hs))]
+		err := CheckBehaviour(o, func(k string) string {
+			switch k {
+			case first:
+				return v1
+			case second:
+				return v2
+			}
+			return ""
+		})
+		if err == nil {
+			return
+		}
+		if _, st := ErrorFor(err, nil); st != 400 && st != 501 {
+			t.Fatalf("%s %s=%q %s=%q: status %d (%v)", o, first, v1, second, v2, st, err)
+		}
+	})
+}
+
+// FuzzParseTagging: a Tagging document either parses to tags that pass
+// ValidateTags or is refused with a 400; never a panic.
+func FuzzParseTagging(f *testing.F) {
+	for _, s := range []string{"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>",
+		"<Tagging><TagSet><Tag><Key>aws:x</Key><Value></Value></Tag></TagSet></Tagging>", "<Tagging>", "",
+		"<Tagging><TagSet><Tag><Key>a</Key></Tag><Tag><Key>a</Key></Tag></TagSet></Tagging>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		tags, err := ParseTagging([]byte(doc))
+		if err != nil {
+			if _, st := ErrorFor(err, nil); st != 400 {
+				t.Fatalf("%q: status %d", doc, st)
+			}
+			return
+		}
+		if ValidateTags(tags) != nil {
+			t.Fatalf("%q parsed to invalid tags %v", doc, tags)
+		}
+	})
+}
+
+// FuzzParseTaggingHeader: the same for x-amz-tagging.
+func FuzzParseTaggingHeader(f *testing.F) {
+	for _, s := range []string{"a=b", "a=1&a=2", "aws:k=v", "%zz", "k=v&", "a=%3Cb%3E", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		tags, err := ParseTaggingHeader(h)
+		if err != nil {
+			if _, st := ErrorFor(err, nil); st != 400 {
+				t.Fatalf("%q: status %d", h, st)
+			}
+			return
+		}
+		if len(tags) > MaxTags || ValidateTags(tags) != nil {
+			t.Fatalf("%q parsed to invalid tags %v", h, tags)
+		}
+	})
+}

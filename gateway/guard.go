@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/datamon-io/datamon/audit"
+	"github.com/datamon-io/datamon/gateway/sigv2"
 	"github.com/datamon-io/datamon/gateway/sigv4"
 	"github.com/valyala/fasthttp"
 )
@@ -49,6 +50,7 @@ func (s *Server) guard(c *fasthttp.RequestCtx) {
 	if s.cfg.AuthLimit != nil {
 		if wait, ok := s.cfg.AuthLimit.Check(claimed, source); !ok {
 			r := &req{s: s, c: c, reqID: s.newID()}
+			c.SetUserValue(reqValue, r) // expect.go reads the outcome
 			c.Response.Header.Set("x-amz-request-id", r.reqID)
 			_ = r.parse() // for the error's Resource and the audit target only
 			r.writeErr(errf(503, "SlowDown", "Too many failed authentications from this address; retry after "+retryAfter(wait)+" seconds."))
@@ -60,8 +62,8 @@ func (s *Server) guard(c *fasthttp.RequestCtx) {
 	}
 	s.handle(c)
 	r, _ := c.UserValue(reqValue).(*req)
-	if r == nil {
-		return
+	if r == nil || isPreflight(c) && r.errCode == "" {
+		return // a preflight that passed: the request itself is yet to run
 	}
 	if s.cfg.AuthLimit != nil {
 		switch {
@@ -81,9 +83,15 @@ func claimedKey(c *fasthttp.RequestCtx) (string, bool) {
 		if a, err := sigv4.ParseAuthorization(authz); err == nil {
 			return a.Scope.AccessKey, true
 		}
+		if ak, _, err := sigv2.ParseAuthorization(authz); err == nil {
+			return ak, true
+		}
 		return "", true
 	}
 	q := c.QueryArgs()
+	if ak := q.Peek("AWSAccessKeyId"); len(ak) > 0 {
+		return string(ak), true
+	}
 	if cred := q.Peek("X-Amz-Credential"); len(cred) > 0 {
 		k, _, _ := strings.Cut(string(cred), "/")
 		return k, true
@@ -98,7 +106,7 @@ func (s *Server) audit(r *req, claimed, source string) {
 	c := r.c
 	status := c.Response.StatusCode()
 	method := string(c.Method())
-	authed := r.auth.key != nil
+	authed := r.auth.ok // a signature or a bearer token verified
 	write := method == "PUT" || method == "POST" || method == "DELETE"
 	refused := status == 401 || status == 403 || r.errCode == audit.CodeThrottled || (!authed && authFailureCodes[r.errCode])
 	if !refused && !(authed && write) {
@@ -110,7 +118,10 @@ func (s *Server) audit(r *req, claimed, source string) {
 		Target: audit.Target{Bucket: r.bucket, Key: r.key},
 	}
 	if authed {
-		rec.KeyID, rec.User = r.auth.scope.AccessKey, r.auth.id.Name
+		rec.KeyID, rec.User = r.auth.id.AccessKey, r.auth.id.User
+		if rec.User == "" {
+			rec.User = r.auth.id.Name // the bootstrap root key: its contributor name
+		}
 	}
 	if r.bucket != "" && s.cfg.BucketRepo != nil {
 		rec.Target.Context, rec.Target.Repo, _ = s.cfg.BucketRepo(r.bucket)
@@ -126,67 +137,15 @@ func (s *Server) audit(r *req, claimed, source string) {
 	s.cfg.Audit.Submit(rec)
 }
 
-// s3Op names the operation the way dispatch routes it.
+// s3Op names the operation the way dispatch routes it: the dispatch
+// table's row (operations.go); a browser POST upload (answered before
+// dispatch); else the method.
 func s3Op(r *req, m string) string {
-	q := r.query
-	switch {
-	case r.bucket == "":
-		if m == "GET" {
-			return "ListBuckets"
-		}
-	case r.key == "":
-		switch m {
-		case "GET":
-			for _, k := range []string{"location", "versioning", "acl", "uploads"} {
-				if q.Has(k) {
-					return map[string]string{"location": "GetBucketLocation", "versioning": "GetBucketVersioning",
-						"acl": "GetBucketAcl", "uploads": "ListMultipartUploads"}[k]
-				}
-			}
-			if q.Get("list-type") == "2" {
-				return "ListObjectsV2"
-			}
-			return "ListObjects"
-		case "HEAD":
-			return "HeadBucket"
-		case "PUT":
-			return "CreateBucket"
-		case "DELETE":
-			return "DeleteBucket"
-		case "POST":
-			if q.Has("delete") {
-				return "DeleteObjects"
-			}
-			return "PostObject"
-		}
-	default:
-		copySrc := r.header("X-Amz-Copy-Source") != ""
-		switch {
-		case m == "GET" && q.Has("uploadId"):
-			return "ListParts"
-		case m == "GET" && q.Has("acl"):
-			return "GetObjectAcl"
-		case m == "GET":
-			return "GetObject"
-		case m == "HEAD":
-			return "HeadObject"
-		case m == "PUT" && (q.Has("uploadId") || q.Has("partNumber")) && copySrc:
-			return "UploadPartCopy"
-		case m == "PUT" && (q.Has("uploadId") || q.Has("partNumber")):
-			return "UploadPart"
-		case m == "PUT" && copySrc:
-			return "CopyObject"
-		case m == "PUT":
-			return "PutObject"
-		case m == "POST" && q.Has("uploads"):
-			return "CreateMultipartUpload"
-		case m == "POST" && q.Has("uploadId"):
-			return "CompleteMultipartUpload"
-		case m == "DELETE" && q.Has("uploadId"):
-			return "AbortMultipartUpload"
-		case m == "DELETE":
-			return "DeleteObject"
-		}
+	if o := r.route(); o != nil && o.Name != "" {
+		return o.Name
+	}
+	if m == "POST" && r.bucket != "" && r.key == "" {
+		return "PostObject"
 	}
 	return m
 }

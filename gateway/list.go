@@ -4,8 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"net/textproto"
+	"net/url"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/datamon-io/datamon/gateway/sigv4"
 )
@@ -75,7 +78,7 @@ type listBucketResult struct {
 	Prefix                string      `xml:"Prefix"`
 	Marker                *string     `xml:"Marker,omitempty"`
 	NextMarker            string      `xml:"NextMarker,omitempty"`
-	ContinuationToken     string      `xml:"ContinuationToken,omitempty"`
+	ContinuationToken     *string     `xml:"ContinuationToken,omitempty"`
 	NextContinuationToken string      `xml:"NextContinuationToken,omitempty"`
 	StartAfter            string      `xml:"StartAfter,omitempty"`
 	KeyCount              *int        `xml:"KeyCount,omitempty"`
@@ -104,10 +107,29 @@ func encodeToken(k string) string { return base64.RawURLEncoding.EncodeToString(
 
 func decodeToken(t string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(t)
-	if err != nil {
+	if err != nil || validListParam(string(b)) != nil {
 		return "", errf(400, "InvalidArgument", "The continuation token provided is incorrect")
 	}
 	return string(b), nil
+}
+
+// validListParam checks a listing's key-like parameter: no key can hold a
+// NUL or invalid UTF-8, or be longer than MaxKeyLen, so neither can a
+// prefix, delimiter or marker (S3 answers InvalidArgument).
+func validListParam(v string) error {
+	if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) || len(v) > MaxKeyLen {
+		return errf(400, "InvalidArgument", "a listing parameter holds a NUL, invalid UTF-8 or more than 1024 bytes")
+	}
+	return nil
+}
+
+func listParamsValid(q url.Values, names ...string) error {
+	for _, n := range names {
+		if err := validListParam(q.Get(n)); err != nil {
+			return errf(400, "InvalidArgument", "Invalid "+n+": it holds a NUL, invalid UTF-8 or more than 1024 bytes")
+		}
+	}
+	return nil
 }
 
 func (r *req) listObjects(v2 bool) error {
@@ -120,6 +142,9 @@ func (r *req) listObjects(v2 bool) error {
 	if err != nil {
 		return err
 	}
+	if err := listParamsValid(q, "prefix", "delimiter", "marker", "start-after"); err != nil {
+		return err
+	}
 	lq := ListQuery{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: n, FetchOwner: q.Get("fetch-owner") == "true"}
 	e := func(s string) string {
 		if enc == "url" {
@@ -127,17 +152,23 @@ func (r *req) listObjects(v2 bool) error {
 		}
 		return s
 	}
-	out := listBucketResult{NS: s3NS, Name: r.bucket, Prefix: e(lq.Prefix), MaxKeys: n, Delimiter: e(lq.Delimiter), EncodingType: enc}
+	out := listBucketResult{NS: s3NS, Name: r.bucket, Prefix: lq.Prefix, MaxKeys: n, Delimiter: e(lq.Delimiter), EncodingType: enc}
 	if v2 {
+		// v1 echoes Prefix as sent even with encoding-type=url (S3 does;
+		// botocore decodes v1's Delimiter and Marker, not its Prefix).
+		out.Prefix = e(lq.Prefix)
 		lq.After = q.Get("start-after")
 		out.StartAfter = e(lq.After)
-		if t := q.Get("continuation-token"); t != "" {
-			k, err := decodeToken(t)
-			if err != nil {
-				return err
+		if q.Has("continuation-token") {
+			t := q.Get("continuation-token")
+			out.ContinuationToken = &t // echoed as sent, even empty (as S3 does)
+			if t != "" {
+				k, err := decodeToken(t)
+				if err != nil {
+					return err
+				}
+				lq.After = max(lq.After, k)
 			}
-			lq.After = max(lq.After, k)
-			out.ContinuationToken = t
 		}
 	} else {
 		lq.After = q.Get("marker")

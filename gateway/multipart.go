@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/xml"
+	"errors"
 
 	"github.com/datamon-io/datamon/gateway/sigv4"
 	"sort"
@@ -33,12 +34,27 @@ func (r *req) createMultipartUpload() error {
 	if err != nil {
 		return err
 	}
-	if t := strings.ToUpper(r.header("X-Amz-Checksum-Type")); t == ChecksumFullObject || t == ChecksumComposite {
+	t := strings.ToUpper(r.header("X-Amz-Checksum-Type"))
+	if t == ChecksumFullObject || t == ChecksumComposite {
 		meta.Headers["X-Amz-Checksum-Type"] = t
+	}
+	algo := strings.ToUpper(r.header("X-Amz-Checksum-Algorithm"))
+	if algo != "" && sigv4.NewChecksum(strings.ToLower(algo)) == nil {
+		return errf(400, "InvalidRequest", "Checksum algorithm provided is unsupported: "+algo)
 	}
 	id, err := r.s.backend.CreateMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, meta)
 	if err != nil {
 		return err
+	}
+	if algo != "" { // S3 echoes the upload's checksum algorithm (and type)
+		r.c.Response.Header.Set("x-amz-checksum-algorithm", algo)
+		if t == "" {
+			t = ChecksumComposite
+			if algo == "CRC64NVME" {
+				t = ChecksumFullObject
+			}
+		}
+		r.c.Response.Header.Set("x-amz-checksum-type", t)
 	}
 	return r.writeXML(initiateResult{NS: s3NS, Bucket: r.bucket, Key: r.key, UploadID: id})
 }
@@ -172,7 +188,15 @@ func (r *req) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
-	info, err := r.s.backend.CompleteMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, r.query.Get("uploadId"), parts)
+	uid := r.query.Get("uploadId")
+	info, err := r.s.backend.CompleteMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, uid, parts)
+	if errors.Is(err, ErrNoSuchUpload) && uid != "" {
+		// A retry after a lost reply: the upload is gone because it
+		// completed; while the object is still that upload's, answer again.
+		if cur, herr := r.s.backend.HeadObject(r.ctx(), r.auth.id, r.bucket, r.key); herr == nil && cur.UploadID == uid {
+			info, err = cur, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -272,6 +296,9 @@ func (r *req) listMultipartUploads() error {
 	q := r.query
 	max, err := maxKeys(q.Get("max-uploads"))
 	if err != nil {
+		return err
+	}
+	if err := listParamsValid(q, "prefix", "delimiter", "key-marker", "upload-id-marker"); err != nil {
 		return err
 	}
 	prefix, delim := q.Get("prefix"), q.Get("delimiter")

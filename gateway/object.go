@@ -3,10 +3,12 @@ package gateway
 import (
 	"encoding/base64"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/datamon-io/datamon/gateway/sigv4"
 )
@@ -24,12 +26,20 @@ func (r *req) putMeta() (PutMeta, error) {
 	for k, v := range r.c.Request.Header.All() {
 		lk := strings.ToLower(string(k))
 		if name, ok := strings.CutPrefix(lk, "x-amz-meta-"); ok && name != "" {
-			m.UserMeta[name] = string(v)
-			size += len(name) + len(v)
+			val := metaValueIn(v)
+			m.UserMeta[name] = val
+			size += len(name) + len(val)
 		}
 	}
 	if size > 2048 {
 		return m, errf(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size (2 KB).")
+	}
+	if v := r.header("X-Amz-Tagging"); v != "" {
+		tags, err := ParseTaggingHeader(v)
+		if err != nil {
+			return m, err
+		}
+		m.Tags = tags
 	}
 	for _, h := range storedHeaders {
 		v := r.header(h)
@@ -47,19 +57,46 @@ var storageClasses = map[string]bool{"": true, "STANDARD": true, "REDUCED_REDUND
 	"ONEZONE_IA": true, "INTELLIGENT_TIERING": true, "GLACIER": true, "DEEP_ARCHIVE": true, "GLACIER_IR": true,
 	"OUTPOSTS": true, "SNOW": true, "EXPRESS_ONEZONE": true}
 
-// checkStorageClass accepts (and ignores) valid storage classes; object
-// locks, retention and SSE are refused as not implemented.
+// checkStorageClass accepts (and ignores: every object is stored the same
+// way) valid storage classes. Encryption, locks and the other behaviour
+// headers are decided by checkBehaviour (headers.go) for every operation.
 func (r *req) checkStorageClass() error {
 	if !storageClasses[r.header("X-Amz-Storage-Class")] {
 		return errf(400, "InvalidStorageClass", "The storage class you specified is not valid")
 	}
-	for _, h := range []string{"X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold",
-		"X-Amz-Server-Side-Encryption", "X-Amz-Server-Side-Encryption-Customer-Algorithm", "X-Amz-Website-Redirect-Location"} {
-		if r.header(h) != "" {
-			return errf(501, "NotImplemented", h+" is not implemented")
+	return nil
+}
+
+// metaValueIn decodes a user metadata header value as S3 does: RFC 2047
+// encoded words ("=?UTF-8?B?...?=") are decoded before storing; raw bytes
+// that are not UTF-8 are taken as ISO-8859-1 (HTTP's historical header
+// charset) — what is stored is always UTF-8.
+func metaValueIn(raw []byte) string {
+	v := string(raw)
+	if !utf8.ValidString(v) {
+		rs := make([]rune, len(raw))
+		for i, b := range raw {
+			rs[i] = rune(b)
+		}
+		v = string(rs)
+	}
+	if strings.Contains(v, "=?") {
+		if d, err := new(mime.WordDecoder).DecodeHeader(v); err == nil {
+			v = d
 		}
 	}
-	return nil
+	return v
+}
+
+// metaValueOut encodes a stored value that is not US-ASCII as RFC 2047
+// (as S3 returns it), so every client reads back the same characters.
+func metaValueOut(v string) string {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 || v[i] < 0x20 && v[i] != '\t' {
+			return mime.BEncoding.Encode("UTF-8", v)
+		}
+	}
+	return v
 }
 
 // checksumHeader is the canonical stored name of a checksum header.
@@ -67,14 +104,19 @@ func checksumHeader(algo string) string {
 	return "X-Amz-Checksum-" + strings.ToUpper(algo[:1]) + algo[1:]
 }
 
+// stripAWSChunked drops the aws-chunked coding (a transfer detail of the
+// request) from Content-Encoding and keeps the rest as sent.
 func stripAWSChunked(v string) string {
+	if !strings.Contains(strings.ToLower(v), "aws-chunked") {
+		return v
+	}
 	var keep []string
 	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" && p != "aws-chunked" {
+		if p = strings.TrimSpace(p); p != "" && !strings.EqualFold(p, "aws-chunked") {
 			keep = append(keep, p)
 		}
 	}
-	return strings.Join(keep, ",")
+	return strings.Join(keep, ", ")
 }
 
 func (r *req) contentMD5() ([]byte, error) {
@@ -98,10 +140,7 @@ func (r *req) putObject() error {
 		return err
 	}
 	meta.IfMatch = strings.Trim(r.header("If-Match"), `"`)
-	meta.IfNoneMatch = r.header("If-None-Match")
-	if meta.IfNoneMatch != "" && meta.IfNoneMatch != "*" {
-		return errf(501, "NotImplemented", "If-None-Match on PUT only supports '*'")
-	}
+	meta.IfNoneMatch = strings.Trim(r.header("If-None-Match"), `"`)
 	body, size, err := r.body()
 	if err != nil {
 		return err
@@ -181,7 +220,10 @@ func (r *req) setObjectHeaders(info ObjectInfo) {
 	}
 	h.SetContentType(ct)
 	for k, v := range info.UserMeta {
-		h.Set("x-amz-meta-"+k, v)
+		h.Set("x-amz-meta-"+k, metaValueOut(v))
+	}
+	if len(info.Tags) > 0 {
+		h.Set("x-amz-tagging-count", strconv.Itoa(len(info.Tags)))
 	}
 	echo := strings.EqualFold(r.header("X-Amz-Checksum-Mode"), "ENABLED") && r.header("Range") == ""
 	for k, v := range info.Headers {

@@ -255,12 +255,15 @@ func (r *req) postObject() error {
 		covered[c.field] = true
 	}
 	for f := range fields {
-		if f == "policy" || f == "x-amz-signature" || strings.HasPrefix(f, "x-ignore-") || covered[f] {
+		if f == "policy" || f == "x-amz-signature" || f == "signature" || f == "awsaccesskeyid" || strings.HasPrefix(f, "x-ignore-") || covered[f] {
 			continue
 		}
 		return errf(403, "AccessDenied", "Invalid according to Policy: Extra input fields: "+f)
 	}
 
+	if err := checkBehaviourOf("PostObject", postHeader(fields)); err != nil {
+		return err
+	}
 	meta := PutMeta{ContentType: fields["content-type"], UserMeta: map[string]string{}, Headers: map[string]string{}}
 	for f, v := range fields {
 		if name, ok := strings.CutPrefix(f, "x-amz-meta-"); ok && name != "" {
@@ -270,6 +273,11 @@ func (r *req) postObject() error {
 	for _, h := range storedHeaders {
 		if v := fields[strings.ToLower(h)]; v != "" {
 			meta.Headers[h] = v
+		}
+	}
+	if v := fields["tagging"]; v != "" { // a POST form's tags are a Tagging document
+		if meta.Tags, err = ParseTagging([]byte(v)); err != nil {
+			return err
 		}
 	}
 	type sum struct {
@@ -335,7 +343,7 @@ func (r *req) postObject() error {
 func (r *req) postAuth(fields map[string]string) error {
 	if fields["policy"] == "" || fields["x-amz-signature"] == "" {
 		if fields["signature"] != "" || fields["awsaccesskeyid"] != "" {
-			return errSigV2
+			return r.postAuthV2(fields) // authv2.go
 		}
 		return errAnonymous
 	}
@@ -358,13 +366,29 @@ func (r *req) postAuth(fields map[string]string) error {
 		}
 		return err
 	}
-	key := sigv4.SigningKey(secret, scope)
-	if !sigv4.Equal(sigv4.Sign(key, fields["policy"]), strings.ToLower(fields["x-amz-signature"])) {
+	// The policy is the string to sign; a rotated key's old secret counts
+	// in its grace period, as for every other signature (auth.go).
+	key, _, ok := verifySecrets(secret, id, r.s.cfg.Clock(), sigv4.Auth{Scope: scope, Signature: strings.ToLower(fields["x-amz-signature"])}, fields["policy"])
+	if !ok {
 		return ErrSignatureMismatch
 	}
-	id.AccessKey = scope.AccessKey
-	r.auth = authResult{id: id, payload: sigv4.UnsignedPayload, key: key, time: t, scope: scope}
+	id.AccessKey, id.OldSecret, id.OldSecretUntil = scope.AccessKey, "", time.Time{}
+	r.auth = authResult{ok: true, id: id, payload: sigv4.UnsignedPayload, key: key, time: t, scope: scope}
 	return nil
+}
+
+// postHeader reads a behaviour header from a POST form's fields ("acl"
+// and "tagging" are the form's names for x-amz-acl and x-amz-tagging).
+func postHeader(fields map[string]string) headerGetter {
+	return func(h string) string {
+		switch h = strings.ToLower(h); h {
+		case "x-amz-acl":
+			h = "acl"
+		case "x-amz-tagging":
+			h = "tagging"
+		}
+		return fields[h]
+	}
 }
 
 // isPostObject tells a browser-form POST upload (POST on a bucket, form data).

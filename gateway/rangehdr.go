@@ -1,15 +1,15 @@
 package gateway
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
 
 // ParseRange parses a Range header against an object of size bytes.
 // It returns nil (whole object) when h is empty or syntactically invalid
-// (S3 ignores such headers), ErrNotImplemented for multiple ranges and
-// ErrInvalidRange when the range cannot be satisfied.
+// (S3 ignores such headers) or names several ranges (S3 answers the whole
+// object to a multi-range request), and ErrInvalidRange when the range
+// cannot be satisfied.
 func ParseRange(h string, size int64) (*Range, error) {
 	h = strings.TrimSpace(h)
 	spec, ok := strings.CutPrefix(h, "bytes=")
@@ -17,7 +17,7 @@ func ParseRange(h string, size int64) (*Range, error) {
 		return nil, nil
 	}
 	if strings.Contains(spec, ",") {
-		return nil, fmt.Errorf("%w: multiple ranges", ErrNotImplemented)
+		return nil, nil
 	}
 	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
 	if !ok {

@@ -62,7 +62,7 @@ var sentinels = []sentinelMap{
 	{ErrNotImplemented, apiError{"NotImplemented", "A header or query you provided implies functionality that is not implemented", 501}},
 	{ErrInvalidRange, apiError{"InvalidRange", "The requested range is not satisfiable", 416}},
 	{ErrSlowDown, apiError{"SlowDown", "Please reduce your request rate.", 503}},
-	{ErrNotServing, apiError{"ServiceUnavailable", "This node holds no cluster metadata and did not process the request; send it to another node.", 503}},
+	{ErrNotServing, apiError{"ServiceUnavailable", "This node cannot serve the request (no cluster metadata yet, or it cannot open the access key's sealed secret) and did not process it; send it to another node.", 503}},
 	{ErrUnavailable, apiError{"ServiceUnavailable", "Not enough of the cluster is available right now; retry shortly.", 503}},
 	{ErrContentSHA256Mismatch, apiError{"XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400}},
 	{ErrSignatureMismatch, apiError{"SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", 403}},

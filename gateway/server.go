@@ -59,6 +59,7 @@ func New(cfg Config, keys Keys, backend Backend) (*Server, error) {
 		IdleTimeout:                   cfg.IdleTimeout,
 		CloseOnShutdown:               true,
 		ErrorHandler:                  s.connError,
+		ExpectHandler:                 s.expect, // expect.go
 	}
 	return s, nil
 }
@@ -114,12 +115,15 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 	c.Response.Header.DisableNormalizing() // x-amz-meta-* names go out as stored
 	c.Response.Header.Set("x-amz-request-id", r.reqID)
 	c.Response.Header.Set("x-amz-id-2", r.reqID)
+	defer r.drainAfterError() // expect.go
 	if err := r.parse(); err != nil {
 		r.writeErr(err)
 		return
 	}
-	if r.isSTS() {
-		r.sts() // tokens.go
+	if r.isSTS() || isPreflight(c) && r.isPostObject() {
+		if !isPreflight(c) {
+			r.sts() // tokens.go
+		}
 		return
 	}
 	if r.isPostObject() {
@@ -147,6 +151,16 @@ func (s *Server) handle(c *fasthttp.RequestCtx) {
 			r.writeErr(errInvalidKey)
 			return
 		}
+	}
+	if err := r.checkBehaviour(); err != nil { // headers.go
+		r.writeErr(err)
+		return
+	}
+	if isPreflight(c) {
+		if err := r.preBody(); err != nil {
+			r.writeErr(err)
+		}
+		return
 	}
 	if err := r.dispatch(); err != nil {
 		r.writeErr(err)

@@ -65,7 +65,11 @@ func tokenErr(err error) error {
 // credentials when a session token comes with it, an access key otherwise.
 func (r *req) lookupSecret(accessKey, sessionToken string) (string, Identity, error) {
 	if sessionToken == "" {
-		return r.s.keys.LookupKey(r.ctx(), accessKey)
+		ctx := r.ctx()
+		if m := string(r.c.Method()); m != "GET" && m != "HEAD" {
+			ctx = WithFreshKey(ctx) // a revoked key never writes (Keys)
+		}
+		return r.s.keys.LookupKey(ctx, accessKey)
 	}
 	if r.s.cfg.Tokens == nil {
 		return "", Identity{}, errNoTokens
@@ -103,7 +107,7 @@ func (r *req) bearer(token string) error {
 	case sigv4.StreamingSigned, sigv4.StreamingSignedTrailer:
 		return errf(400, "InvalidRequest", "a bearer-token request cannot carry a signed streaming payload; use UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER")
 	}
-	r.auth = authResult{id: id, payload: payload, time: r.s.cfg.Clock()}
+	r.auth = authResult{ok: true, id: id, payload: payload, time: r.s.cfg.Clock()}
 	return nil
 }
 

@@ -213,7 +213,8 @@ func readBody(body io.Reader, size int64, contentMD5 []byte) ([]byte, string, er
 }
 
 func checkPut(cur *object, meta gateway.PutMeta) error {
-	if meta.IfNoneMatch == "*" && cur != nil {
+	inm := strings.Trim(meta.IfNoneMatch, `"`)
+	if cur != nil && (inm == "*" || inm != "" && inm == cur.info.ETag) {
 		return gateway.ErrPreconditionFailed
 	}
 	if meta.IfMatch != "" && (cur == nil || (meta.IfMatch != "*" && cur.info.ETag != meta.IfMatch)) {
@@ -260,7 +261,7 @@ func infoFrom(key string, size int64, etag string, now time.Time, meta gateway.P
 		ct = "binary/octet-stream"
 	}
 	return copyInfo(gateway.ObjectInfo{Key: key, Size: size, ETag: etag, LastModified: now.UTC().Truncate(time.Millisecond),
-		ContentType: ct, UserMeta: meta.UserMeta, Headers: meta.Headers})
+		ContentType: ct, UserMeta: meta.UserMeta, Headers: meta.Headers, Tags: meta.Tags})
 }
 
 func copyInfo(i gateway.ObjectInfo) gateway.ObjectInfo {
@@ -272,6 +273,13 @@ func copyInfo(i gateway.ObjectInfo) gateway.ObjectInfo {
 		hs[k] = v
 	}
 	i.UserMeta, i.Headers = um, hs
+	if i.Tags != nil {
+		ts := make(map[string]string, len(i.Tags))
+		for k, v := range i.Tags {
+			ts[k] = v
+		}
+		i.Tags = ts
+	}
 	return i
 }
 
@@ -294,7 +302,7 @@ func (m *Backend) CopyObject(ctx context.Context, id gateway.Identity, sb, sk, d
 	if meta != nil {
 		info = infoFrom(dk, info.Size, info.ETag, m.cfg.Clock(), *meta)
 	}
-	info.Key, info.LastModified = dk, m.cfg.Clock().UTC().Truncate(time.Millisecond)
+	info.Key, info.LastModified, info.UploadID = dk, m.cfg.Clock().UTC().Truncate(time.Millisecond), ""
 	dst.objects[dk] = &object{data: src.data, info: info}
 	return copyInfo(info), nil
 }
@@ -309,4 +317,26 @@ func (m *Backend) DeleteObject(ctx context.Context, id gateway.Identity, bk, key
 	}
 	delete(b.objects, key)
 	return nil
+}
+
+// BucketPermission implements gateway.PermissionBackend.
+func (m *Backend) BucketPermission(ctx context.Context, id gateway.Identity, bk string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.get(id, bk, false); err != nil {
+		return "", err
+	}
+	if id.Root {
+		return gateway.PermAdmin, nil
+	}
+	perm := gateway.PermRead
+	for _, k := range []string{"*/" + bk, "*/*"} {
+		switch id.Grants[k] {
+		case "admin":
+			return gateway.PermAdmin, nil
+		case "write":
+			perm = gateway.PermWrite
+		}
+	}
+	return perm, nil
 }

@@ -185,6 +185,7 @@ func (m *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 		}
 	}
 	o := &object{data: data.Bytes(), info: infoFrom(key, int64(data.Len()), etag, m.cfg.Clock(), meta)}
+	o.info.UploadID = uid
 	b.objects[key] = o
 	delete(b.uploads, uid)
 	return copyInfo(o.info), nil
