@@ -104,6 +104,14 @@ var diskNemeses = []string{"corrupt-sstables", "eio-shards"}
 // productWorkloads run against the real binary.
 var productWorkloads = []string{"register", "bundle", "set"}
 
+// identityWorkloads add the keys workload (access keys created, rotated
+// without grace and deleted while S3 PUTs use them) to the product ones:
+// under partitions a revoked secret must never authorise a write once its
+// revocation was acknowledged. Not yet in datamon-process: there seed 6
+// stores 2 PUTs sent to a node just before it was paused (open finding,
+// jepsen/README.md).
+var identityWorkloads = append(append([]string(nil), productWorkloads...), "keys")
+
 // productFloors are the liveness floors of the product workloads: ok ops
 // before the first fault (the 5 s warm-up) and in the 15 s after the final
 // heal. Observed with all three workloads on a shared, loaded 2-core box
@@ -127,7 +135,7 @@ func shortScenarios() []scenario {
 		{"standin-mixed", "standin", 3, 25 * time.Second,
 			[]string{"kill", "pause", "clock", "partition-halves", "disk-full"}, []string{"register", "set", "health"}, nil, nil},
 		{"datamon-partitions", "datamon", 5, 45 * time.Second,
-			[]string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge"}, productWorkloads, productFloors, nil},
+			[]string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge"}, identityWorkloads, productFloors, nil},
 		{"datamon-process", "datamon", 5, 45 * time.Second,
 			[]string{"kill", "kill-leader", "pause", "pause-leader"}, productWorkloads, productFloors, nil},
 		{"datamon-clock-mixed", "datamon", 5, 45 * time.Second,

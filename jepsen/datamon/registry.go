@@ -15,6 +15,7 @@ type Config struct {
 	Pool         int    // bundles committed at setup as register values (default 400)
 	BundleLabels int    // bundle workload keys (default 4)
 	ObjectRepo   string // bucket of the S3 object set (default "jepsen-objects")
+	KeyRepo      string // bucket of the keys workload (default "jepsen-keys")
 	FinalFetch   int    // objects fetched by the set's final read (default 2000; the rest only listed)
 	// StaleReads makes the register's gets stale (client.Stale): a negative
 	// control that the checker must reject (TestJepsenControl).
@@ -63,6 +64,9 @@ func (c Config) withDefaults() Config {
 	if c.ObjectRepo == "" {
 		c.ObjectRepo = "jepsen-objects"
 	}
+	if c.KeyRepo == "" {
+		c.KeyRepo = "jepsen-keys"
+	}
 	if c.FinalFetch == 0 {
 		c.FinalFetch = 2000
 	}
@@ -70,13 +74,15 @@ func (c Config) withDefaults() Config {
 }
 
 // Registry returns the product workloads: "register", "bundle", "set" (S3
-// object set) and the product-agnostic "health".
+// object set), "keys" (access keys created, rotated and deleted under S3
+// PUTs) and the product-agnostic "health".
 func Registry(cfg Config) runner.Registry {
 	cfg = cfg.withDefaults()
 	return runner.Registry{
 		"register": registerFactory(cfg),
 		"bundle":   bundleFactory(cfg),
 		"set":      setFactory(cfg),
+		"keys":     keysFactory(cfg),
 		"health":   runner.NewHealthWorkload(),
 	}
 }

@@ -35,11 +35,12 @@ type s3Objects struct {
 	hc     *http.Client
 	nodes  []string // S3 addresses, own node first
 	bucket string
+	ak, sk string // signing key (the root key unless withKey)
 	sent   atomic.Bool
 }
 
 func newS3Objects(dial dialFunc, nodes []string, first int, bucket string, timeout time.Duration) *s3Objects {
-	s := &s3Objects{bucket: bucket}
+	s := &s3Objects{bucket: bucket, ak: rootAccessKey, sk: rootSecretKey}
 	for i := range nodes {
 		s.nodes = append(s.nodes, nodes[(first+i)%len(nodes)])
 	}
@@ -91,7 +92,7 @@ func (s *s3Objects) once(ctx context.Context, node, method, key string, query ur
 	}
 	req.ContentLength = int64(len(body))
 	sum := sha256.Sum256(body)
-	signS3(req, u.Path, hex.EncodeToString(sum[:]), time.Now())
+	signS3(req, u.Path, hex.EncodeToString(sum[:]), s.ak, s.sk, time.Now())
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -108,11 +109,11 @@ func (s *s3Objects) once(ctx context.Context, node, method, key string, query ur
 }
 
 // signS3 adds SigV4 headers (host, x-amz-content-sha256, x-amz-date).
-func signS3(req *http.Request, path, payload string, now time.Time) {
+func signS3(req *http.Request, path, payload, ak, sk string, now time.Time) {
 	t := now.UTC()
 	req.Header.Set("X-Amz-Date", t.Format(sigv4.AmzDateFormat))
 	req.Header.Set("X-Amz-Content-Sha256", payload)
-	scope := sigv4.Scope{AccessKey: rootAccessKey, Date: t.Format("20060102"), Region: "us-east-1", Service: "s3"}
+	scope := sigv4.Scope{AccessKey: ak, Date: t.Format("20060102"), Region: "us-east-1", Service: "s3"}
 	signed := []string{"host", "x-amz-content-sha256", "x-amz-date"}
 	cr := sigv4.CanonicalRequest(sigv4.Request{Method: req.Method, Path: path, RawQuery: req.URL.RawQuery,
 		Header: func(name string) []string {
@@ -121,9 +122,9 @@ func signS3(req *http.Request, path, payload string, now time.Time) {
 			}
 			return req.Header.Values(name)
 		}, PayloadHash: payload}, signed, false)
-	sig := sigv4.Sign(sigv4.SigningKey(rootSecretKey, scope), sigv4.StringToSign(t, scope, cr))
+	sig := sigv4.Sign(sigv4.SigningKey(sk, scope), sigv4.StringToSign(t, scope, cr))
 	req.Header.Set("Authorization", fmt.Sprintf("%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-		sigv4.Algorithm, rootAccessKey, scope.String(), strings.Join(signed, ";"), sig))
+		sigv4.Algorithm, ak, scope.String(), strings.Join(signed, ";"), sig))
 }
 
 func (s *s3Objects) Put(ctx context.Context, key string, data []byte) error {

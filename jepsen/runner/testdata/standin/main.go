@@ -129,7 +129,7 @@ func main() {
 	api := fs.String("api", "127.0.0.1:0", "")
 	dir := fs.String("data-dir", ".", "")
 	off := fs.Duration("test-clock-offset", 0, "")
-	for _, f := range []string{"id", "site", "gossip", "rpc", "raft", "s3", "join", "bootstrap-expect", "ec"} {
+	for _, f := range []string{"id", "site", "gossip", "rpc", "raft", "s3", "join", "bootstrap-expect", "ec", "auth-failures-per-source"} {
 		fs.String(f, "", "")
 	}
 	fs.Bool("fast", false, "")
