@@ -47,16 +47,26 @@ func newGitEnv(t *testing.T) *gitEnv {
 	return g
 }
 
-// credentials stores id:secret for the API endpoint in git's credential
+// credentials stores id:secret for each API endpoint in git's credential
 // store, where git-lfs asks for it (git credential fill).
-func (g *gitEnv) credentials(apiURL, id, secret string) {
+func (g *gitEnv) credentials(id, secret string, apiURLs ...string) {
 	g.t.Helper()
 	file := filepath.Join(g.home, ".git-credentials")
-	u := strings.Replace(apiURL, "://", "://"+id+":"+secret+"@", 1)
-	if err := os.WriteFile(file, []byte(u+"\n"), 0o600); err != nil {
+	var lines strings.Builder
+	for _, u := range apiURLs {
+		lines.WriteString(strings.Replace(u, "://", "://"+id+":"+secret+"@", 1) + "\n")
+	}
+	if err := os.WriteFile(file, []byte(lines.String()), 0o600); err != nil {
 		g.t.Fatal(err)
 	}
 	g.must("", "config", "--global", "credential.helper", "store --file="+file)
+}
+
+// bearer makes git-lfs send a bearer JWT with every request
+// (http.extraHeader); no credential helper is configured.
+func (g *gitEnv) bearer(token string) {
+	g.t.Helper()
+	g.must("", "config", "--global", "http.extraHeader", "Authorization: Bearer "+token)
 }
 
 // trustCA makes git and git-lfs verify the cluster's https endpoints
@@ -150,29 +160,33 @@ func storedBytes(t *testing.T, c *localcluster.Cluster) int64 {
 // shardBytesNow is one scrape of datamon_shard_bytes summed over the running nodes.
 func shardBytesNow(t *testing.T, c *localcluster.Cluster) int64 {
 	t.Helper()
-	{
-		var sum int64
-		for _, n := range c.Nodes {
-			if !n.Running() {
-				continue
-			}
-			req, _ := http.NewRequest("GET", n.APIURL()+"/metrics", nil)
-			req.Header.Set("Authorization", "Bearer "+c.Secrets.MetricsToken)
-			resp, err := httpClient().Do(req)
-			if err != nil {
-				t.Fatalf("scrape %s: %v", n.APIURL(), err)
-			}
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() {
-				if v, ok := strings.CutPrefix(sc.Text(), "datamon_shard_bytes "); ok {
-					f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-					sum += int64(f)
-				}
-			}
-			resp.Body.Close()
+	return metricNow(t, c, "datamon_shard_bytes")
+}
+
+// metricNow is one scrape of an unlabelled metric summed over the running nodes.
+func metricNow(t *testing.T, c *localcluster.Cluster, name string) int64 {
+	t.Helper()
+	var sum int64
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			continue
 		}
-		return sum
+		req, _ := http.NewRequest("GET", n.APIURL()+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+c.Secrets.MetricsToken)
+		resp, err := httpClient().Do(req)
+		if err != nil {
+			t.Fatalf("scrape %s: %v", n.APIURL(), err)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				sum += int64(f)
+			}
+		}
+		resp.Body.Close()
 	}
+	return sum
 }
 
 // lfsCall is a raw request to the LFS API (bad-input checks).

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,24 +11,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datamon-io/datamon/jwtauth/jwtauthtest"
 	"github.com/datamon-io/datamon/lfs"
 	"github.com/datamon-io/datamon/localcluster"
 )
 
 // Issue 16 on a real 4-node cluster with Debian's git and git-lfs: a
 // 100 MiB and ten 1 MiB objects pushed, cloned and pulled byte-identical;
-// a 1 MiB change inside the big file stores only a few chunks; the node
-// serving a push SIGKILLed mid-upload, the push retried, nothing
-// half-visible; bad input refused and invisible; an expired href refused.
+// a 1 MiB change inside the big file stores only a few chunks; bad input
+// refused and invisible; locks between users of the identity CLI; bearer
+// JWTs; the node receiving a push SIGKILLed mid-upload and the object
+// retried by git-lfs within the same push, nothing half-visible; a
+// snapshot bundle and gc; an expired href refused.
 func TestLFSGitPushPull(t *testing.T) {
-	c := startCluster(t, 4, 2, "2+2", "--lfs-href-ttl", "40s")
+	t.Parallel() // own cluster, ports, HOME and tools: runs beside the other parallel e2e tests (doc.go)
+	is, err := jwtauthtest.NewIssuer(lfsJWTIss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t, 4, 2, "2+2", "--lfs-href-ttl", "40s", "--lfs-spread-transfers", "--config", lfsJWTConfig(t, is))
 	mustCLI(t, c, "repo", "create", "--repo", "games", "--description", "lfs")
 	api := c.Nodes[0].APIURL()
 	lfsURL := api + "/lfs/default/games"
 	root := basicAuth(c.Secrets.AccessKey, c.Secrets.SecretKey)
 
 	g := newGitEnv(t)
-	g.credentials(api, c.Secrets.AccessKey, c.Secrets.SecretKey)
+	g.credentials(c.Secrets.AccessKey, c.Secrets.SecretKey, c.APIURLs()...)
 	g.trustCA(c.CAFile())
 	dir := t.TempDir()
 	remote, work := filepath.Join(dir, "remote.git"), filepath.Join(dir, "work")
@@ -97,49 +106,16 @@ func TestLFSGitPushPull(t *testing.T) {
 
 	lfsBadInput(t, lfsURL, root)
 
-	// SIGKILL the node serving the push while a new 60 MiB object uploads.
-	files["new.bin"] = writeRandom(t, filepath.Join(work, "new.bin"), 60<<20, 3)
-	g.must(work, "add", "new.bin")
-	g.must(work, "commit", "-qm", "v3")
-	newSpec := lfs.ObjectSpec{OID: sha256Hex(files["new.bin"]), Size: 60 << 20}
-	before := storedBytes(t, c)
-	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer pcancel()
-	push := g.cmd(pctx, work, "push", "origin", "main")
-	var pushOut bytes.Buffer
-	push.Stdout, push.Stderr = &pushOut, &pushOut
-	if err := push.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
-		if cur := shardBytesNow(t, c); cur-before > 20<<20 {
-			if err := c.Kill(0); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-			break
+	var art string
+	artDir := t.TempDir()
+	t.Run("Locks", func(t *testing.T) { art = lfsLocks(t, c, artDir) })
+	t.Run("Bearer", func(t *testing.T) {
+		if art == "" {
+			t.Fatal("needs the repository of the Locks subtest")
 		}
-		time.Sleep(20 * time.Millisecond) // scrape interval while the upload runs
-	}
-	pushErr := push.Wait()
-	if !killed {
-		t.Fatalf("the upload never got under way (push: %v)\n%s", pushErr, pushOut.String())
-	}
-	t.Logf("push with its node killed: %v", pushErr)
-	other := c.Nodes[1].APIURL() + "/lfs/default/games"
-	// Nothing half-visible: the object is absent or whole.
-	if err := lfsObjectOK(t, other, root, newSpec); err != nil && !strings.Contains(err.Error(), "error 404") {
-		t.Fatalf("object of the interrupted push: %v", err)
-	}
-	if err := c.Restart(0); err != nil {
-		t.Fatal(err)
-	}
-	waitReadyAgain(t, c)
-	g.must(work, "push", "origin", "main") // the retried push
-	if err := lfsObjectOK(t, other, root, newSpec); err != nil {
-		t.Fatalf("after the retried push: %v", err)
-	}
+		lfsBearer(t, c, is, art)
+	})
+	t.Run("KillDuringPush", func(t *testing.T) { lfsKillDuringPush(t, c, g, work, files) })
 
 	lfsSnapshotAndGC(t, c, g, lfsURL, root, remote, files, big)
 
@@ -237,6 +213,14 @@ func lfsBadInput(t *testing.T, url, root string) {
 	if e := br.Objects[0].Error; e == nil || e.Code != 422 {
 		t.Errorf("malformed OID: %+v", br.Objects[0])
 	}
+	if st, body := lfsCall(t, "PUT", url+"/objects/NOT-AN-OID", root, data); st != 422 {
+		t.Errorf("PUT to a malformed OID: %d %s", st, body)
+	}
+	// A stored object named with another size: per-object 422, not its bytes.
+	_, br = lfsBatch(t, url, root, "download", lfs.ObjectSpec{OID: sha256Hex(writeRandomBytes(1<<20, 100)), Size: 5})
+	if e := br.Objects[0].Error; e == nil || e.Code != 422 || br.Objects[0].Actions != nil {
+		t.Errorf("stored object with a wrong size: %+v", br.Objects[0])
+	}
 	if st, _ := lfsBatch(t, strings.Replace(url, "/games", "/nope", 1), root, "upload", o); st != 404 {
 		t.Errorf("unknown repo: %d", st)
 	}
@@ -250,7 +234,8 @@ func lfsBadInput(t *testing.T, url, root string) {
 	for i := range many {
 		many[i] = lfs.ObjectSpec{OID: sha256Hex([]byte(fmt.Sprint(i))), Size: 1}
 	}
-	if st, _ := lfsBatch(t, url, root, "download", many...); st != 413 {
-		t.Errorf("batch of 10,000 objects: %d, want 413", st)
+	body, _ := json.Marshal(lfs.BatchRequest{Operation: "upload", Objects: many, HashAlgo: "sha256"})
+	if st, out := lfsCall(t, "POST", url+"/objects/batch", root, body); st != 413 || !strings.Contains(string(out), "too many objects") {
+		t.Errorf("batch of 10,000 objects: %d %s, want 413 naming the limit", st, out)
 	}
 }

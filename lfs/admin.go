@@ -50,10 +50,10 @@ func (s *Server) listObjects(ctx context.Context, r *req) error {
 	if (after != "" && !model.ValidLFSOID(after)) || (oid != "" && !model.ValidLFSOID(oid)) {
 		return fmt.Errorf("%w: OIDs are 64 lowercase hex digits", ErrBadRequest)
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermRead); err != nil {
 		return err
 	}
-	if err := r.require(model.PermRead); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	stale := s.cfg.Stale(ctx)
@@ -87,10 +87,10 @@ func (s *Server) deleteObjects(ctx context.Context, r *req) error {
 	if err := decodeStrict(r.rc.Request.Body(), &d); err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermAdmin); err != nil {
 		return err
 	}
-	if err := r.require(model.PermAdmin); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	n, err := s.meta.DeleteLFSObjects(ctx, r.context, r.repo, d.OIDs, d.Before)

@@ -23,20 +23,22 @@ func (s *Server) authenticate(ctx context.Context, r *req) error {
 	case strings.HasPrefix(h, tokenScheme):
 		return fmt.Errorf("%w: a transfer token does not authorize %s", model.ErrUnauthenticated, r.rc.Path())
 	case len(h) > 6 && strings.EqualFold(h[:6], "basic "):
-		k, err := s.basic(ctx, h[6:])
+		m := string(r.rc.Method())
+		k, err := s.basic(ctx, h[6:], m != "GET" && m != "HEAD")
 		r.key = k
 		return err
 	case s.auth == nil:
 		return fmt.Errorf("%w: unsupported authorization scheme", model.ErrUnauthenticated)
 	}
 	k, err := s.auth.Authenticate(ctx, r.rc)
-	r.key = k
+	r.key, r.bearer = k, err == nil && len(h) > 7 && strings.EqualFold(h[:7], "bearer ")
 	return err
 }
 
-// basic checks HTTP Basic credentials against the key store (stale read,
-// as the API does: a revoked key stops working once this node applied it).
-func (s *Server) basic(ctx context.Context, enc string) (model.AccessKey, error) {
+// basic checks HTTP Basic credentials against the key store, as the API
+// does: a stale read for GET and HEAD (a revoked key stops working once
+// this node applied it), a linearizable one (fresh) for everything else.
+func (s *Server) basic(ctx context.Context, enc string, fresh bool) (model.AccessKey, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: malformed Basic credentials", model.ErrUnauthenticated)
@@ -45,7 +47,7 @@ func (s *Server) basic(ctx context.Context, enc string) (model.AccessKey, error)
 	if !ok || id == "" || secret == "" {
 		return model.AccessKey{}, fmt.Errorf("%w: Basic credentials need access key ID and secret", model.ErrUnauthenticated)
 	}
-	k, err := s.lookupKey(ctx, id)
+	k, err := s.lookupKey(ctx, id, fresh)
 	if err != nil {
 		return k, err
 	}
@@ -55,8 +57,12 @@ func (s *Server) basic(ctx context.Context, enc string) (model.AccessKey, error)
 	return k, nil
 }
 
-func (s *Server) lookupKey(ctx context.Context, id string) (model.AccessKey, error) {
-	k, err := s.meta.GetAccessKey(s.cfg.Stale(ctx), id)
+func (s *Server) lookupKey(ctx context.Context, id string, fresh bool) (model.AccessKey, error) {
+	kctx := ctx
+	if !fresh {
+		kctx = s.cfg.Stale(ctx)
+	}
+	k, err := s.meta.GetAccessKey(kctx, id)
 	if errors.Is(err, model.ErrNotFound) {
 		return model.AccessKey{}, fmt.Errorf("%w: unknown access key %q", model.ErrUnauthenticated, id)
 	}
@@ -97,7 +103,12 @@ func (s *Server) transferAuth(ctx context.Context, r *req, op, oid string, want 
 	if !g.matches(op, r.context, r.repo, oid) {
 		return g, true, fmt.Errorf("%w: token is for %s of %s/%s/%s", ErrToken, g.Op, g.Context, g.Repo, g.OID)
 	}
-	if r.key, err = s.lookupKey(ctx, g.Key); err != nil {
+	if g.Bearer {
+		r.key = model.AccessKey{ID: g.Key, Grants: map[string]model.Permission{g.Context + "/" + g.Repo: g.Perm}}
+		return g, true, r.require(want)
+	}
+	m := string(r.rc.Method())
+	if r.key, err = s.lookupKey(ctx, g.Key, m != "GET" && m != "HEAD"); err != nil {
 		return g, true, err
 	}
 	return g, true, r.require(want)

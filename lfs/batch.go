@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/model"
 	"github.com/valyala/fasthttp"
 )
@@ -19,14 +20,16 @@ func (s *Server) batch(ctx context.Context, r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
-		return err
-	}
 	want := model.PermRead
 	if br.Operation == "upload" {
 		want = model.PermWrite
 	}
+	// The grant first: a key without one learns nothing of which repos
+	// exist (403 either way).
 	if err := r.require(want); err != nil {
+		return err
+	}
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	// requireRepo read through the leader: stale reads from here on see
@@ -68,28 +71,41 @@ func (s *Server) batch(ctx context.Context, r *req) error {
 	return nil
 }
 
-// action is a signed transfer step on the node that answered the batch
-// (any node accepts the token: every node derives the same key).
+// action is a signed transfer step. Upload and download hrefs point at
+// Config.TransferHost's node when it names one, else (and verify always)
+// at the node that answered the batch; any node accepts the token, every
+// node derives the same key.
 func (s *Server) action(r *req, op string, o ObjectSpec, rel string) *Action {
 	now := s.cfg.Now()
 	exp := now.Add(s.cfg.HrefTTL)
-	tok := signToken(s.cfg.HrefKey, transferGrant{Op: op, Context: r.context, Repo: r.repo, OID: o.OID,
-		Size: o.Size, Key: r.key.ID, Exp: exp.Unix()})
+	g := transferGrant{Op: op, Context: r.context, Repo: r.repo, OID: o.OID,
+		Size: o.Size, Key: r.key.ID, Exp: exp.Unix()}
+	if r.bearer {
+		// No key store knows a bearer principal: the token carries the
+		// permission the verified JWT gave on this repo.
+		g.Bearer, g.Perm = true, api.KeyPermission(r.key, r.context, r.repo)
+	}
+	host := string(r.rc.Host())
+	if s.cfg.TransferHost != nil && op != "verify" {
+		if h := s.cfg.TransferHost(o.OID); h != "" {
+			host = h
+		}
+	}
 	return &Action{
-		Href:      baseURL(r) + rel,
-		Header:    map[string]string{"Authorization": tokenScheme + tok},
+		Href:      baseURL(r, host) + rel,
+		Header:    map[string]string{"Authorization": tokenScheme + signToken(s.cfg.HrefKey, g)},
 		ExpiresIn: int64(s.cfg.HrefTTL.Seconds()),
 		ExpiresAt: exp.UTC(),
 	}
 }
 
-// baseURL is the request's own …/lfs/<context>/<repo>/ URL.
-func baseURL(r *req) string {
+// baseURL is …/lfs/<context>/<repo>/ on host, in the request's scheme.
+func baseURL(r *req, host string) string {
 	scheme := "http"
 	if r.rc.IsTLS() {
 		scheme = "https"
 	}
-	return scheme + "://" + string(r.rc.Host()) + Prefix + r.context + "/" + r.repo + "/"
+	return scheme + "://" + host + Prefix + r.context + "/" + r.repo + "/"
 }
 
 // verify answers POST …/objects/verify: 200 once the object is visible

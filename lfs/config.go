@@ -41,6 +41,17 @@ type Config struct {
 	Stale func(context.Context) context.Context
 	// Unavailable reports errors that mean "retry later" (503).
 	Unavailable func(error) bool
+	// TransferHost, when set, names the host:port that the upload and
+	// download hrefs of an object point at (another node of the cluster:
+	// every node accepts every href). "" or nil: the node that answered
+	// the batch, as the client addressed it. A client retrying a transfer
+	// whose node died asks the batch again and gets the host this returns
+	// then.
+	TransferHost func(oid string) string
+	// Audit, when set, records every authenticated write and every refused
+	// request (guard.go); AuthLimit, when set, throttles failed logins.
+	Audit     Auditor
+	AuthLimit AuthLimiter
 	// Now is the clock (token expiry, lock times are the leader's).
 	Now func() time.Time
 	// Logger; nil discards.

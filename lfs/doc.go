@@ -13,5 +13,9 @@
 // credential helper sends them) or with any scheme the public API accepts
 // (datamon signature, bearer tokens), delegated to api.Server.Authenticate.
 // Transfer actions carry a short-lived HMAC token (key derived from the
-// cluster secret), so any node accepts the href until it expires.
+// cluster secret), so any node accepts the href until it expires; a bearer
+// principal's token carries its permission (no key store knows it).
+// Config.TransferHost may point transfer hrefs at another node than the
+// batch's (node --lfs-spread-transfers), so that git-lfs's retry of a
+// transfer whose node died lands on an alive one.
 package lfs

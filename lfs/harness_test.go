@@ -74,7 +74,10 @@ const (
 	rootID, rootSecret = "root", "root-secret-0123456789"
 )
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil, nil) }
+
+// newEnvWith is newEnv with a config tweak and an Authenticator (both may be nil).
+func newEnvWith(t *testing.T, tweak func(*lfs.Config), auth lfs.Authenticator) *env {
 	t.Helper()
 	c := raftmetatest.New(t, 3, raftmetatest.Options{RootKey: &model.AccessKey{ID: rootID, Secret: rootSecret, Root: true}})
 	if _, err := c.Leader(10 * time.Second); err != nil {
@@ -110,7 +113,10 @@ func newEnv(t *testing.T) *env {
 	cfg.Chunker = chunk.ChunkerConfig{Min: 1 << 10, Avg: 4 << 10, Max: 16 << 10}
 	cfg.MaxObjectSize = 8 << 20
 	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(e.now.Load()) * time.Second) }
-	srv, err := lfs.New(cfg, m, e.chunks, nil)
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	srv, err := lfs.New(cfg, m, e.chunks, auth)
 	if err != nil {
 		t.Fatal(err)
 	}

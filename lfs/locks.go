@@ -19,10 +19,10 @@ func (s *Server) createLock(ctx context.Context, r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermWrite); err != nil {
 		return err
 	}
-	if err := r.require(model.PermWrite); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	l := model.LFSLock{Path: lc.Path, Owner: owner(r.key)}
@@ -56,10 +56,10 @@ func (s *Server) listLocks(ctx context.Context, r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermRead); err != nil {
 		return err
 	}
-	if err := r.require(model.PermRead); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	stale := s.cfg.Stale(ctx)
@@ -121,10 +121,10 @@ func (s *Server) verifyLocks(ctx context.Context, r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermWrite); err != nil {
 		return err
 	}
-	if err := r.require(model.PermWrite); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	ls, next, err := s.page(s.cfg.Stale(ctx), r, v.Cursor, v.Limit)
@@ -158,10 +158,10 @@ func (s *Server) unlock(ctx context.Context, r *req) error {
 	if err != nil {
 		return err
 	}
-	if err := s.requireRepo(ctx, r); err != nil {
+	if err := r.require(model.PermWrite); err != nil {
 		return err
 	}
-	if err := r.require(model.PermWrite); err != nil {
+	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
 	if u.Force {

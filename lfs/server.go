@@ -39,7 +39,14 @@ func New(cfg Config, meta Meta, chunks Chunks, auth Authenticator) (*Server, err
 }
 
 // Handler serves every path under Prefix (mount it with api.Server.Mount).
-func (s *Server) Handler() fasthttp.RequestHandler { return s.serve }
+// With Config.Audit or Config.AuthLimit set, it audits and throttles its
+// requests itself (guard.go): the API's guard leaves mounted paths alone.
+func (s *Server) Handler() fasthttp.RequestHandler {
+	if s.cfg.Audit == nil && s.cfg.AuthLimit == nil {
+		return func(rc *fasthttp.RequestCtx) { s.handle(rc) }
+	}
+	return s.guard
+}
 
 // req is one request being served.
 type req struct {
@@ -47,73 +54,78 @@ type req struct {
 	context, repo string
 	rest          []string // path segments after the repo
 	key           model.AccessKey
+	bearer        bool // key is a verified bearer token's principal
 }
 
 type handler func(s *Server, ctx context.Context, r *req) error
 
-// route picks the handler; json says whether the body is a bounded JSON
-// document to buffer (transfers stream theirs).
-func route(method string, rest []string) (h handler, json bool) {
+// route picks the handler and names the operation (audit); json says
+// whether the body is a bounded JSON document to buffer (transfers stream
+// theirs).
+func route(method string, rest []string) (h handler, json bool, op string) {
 	n := len(rest)
 	switch {
 	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "batch":
-		return (*Server).batch, true
+		return (*Server).batch, true, "batch"
 	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "verify":
-		return (*Server).verify, true
+		return (*Server).verify, true, "verify"
 	case method == "PUT" && n == 2 && rest[0] == "objects":
-		return (*Server).upload, false
+		return (*Server).upload, false, "upload"
 	case (method == "GET" || method == "HEAD") && n == 2 && rest[0] == "objects":
-		return (*Server).download, false
+		return (*Server).download, false, "download"
 	case method == "POST" && n == 1 && rest[0] == "locks":
-		return (*Server).createLock, true
+		return (*Server).createLock, true, "lock"
 	case method == "GET" && n == 1 && rest[0] == "locks":
-		return (*Server).listLocks, true
+		return (*Server).listLocks, true, "locks"
 	case method == "POST" && n == 2 && rest[0] == "locks" && rest[1] == "verify":
-		return (*Server).verifyLocks, true
+		return (*Server).verifyLocks, true, "locks-verify"
 	case method == "POST" && n == 3 && rest[0] == "locks" && rest[2] == "unlock":
-		return (*Server).unlock, true
+		return (*Server).unlock, true, "unlock"
 	case method == "GET" && n == 2 && rest[0] == "datamon" && rest[1] == "objects":
-		return (*Server).listObjects, true
+		return (*Server).listObjects, true, "objects"
 	case method == "POST" && n == 3 && rest[0] == "datamon" && rest[1] == "objects" && rest[2] == "delete":
-		return (*Server).deleteObjects, true
+		return (*Server).deleteObjects, true, "delete-objects"
 	}
-	return nil, false
+	return nil, false, "unmatched"
 }
 
-func (s *Server) serve(rc *fasthttp.RequestCtx) {
+// handle serves one request; it returns the request as far as it was
+// parsed (nil when the path is not an LFS path), for the guard.
+func (s *Server) handle(rc *fasthttp.RequestCtx) *req {
 	path := string(rc.Path())
 	segs := strings.Split(strings.TrimPrefix(path, Prefix), "/")
 	if !strings.HasPrefix(path, Prefix) || len(segs) < 3 {
 		s.fail(rc, fmt.Errorf("%w: %s is not an LFS path (%s<context>/<repo>/…)", model.ErrNotFound, path, Prefix))
-		return
+		return nil
 	}
 	r := &req{rc: rc, context: segs[0], repo: segs[1], rest: segs[2:]}
-	h, isJSON := route(string(rc.Method()), r.rest)
+	h, isJSON, _ := route(string(rc.Method()), r.rest)
 	if h == nil {
 		s.fail(rc, fmt.Errorf("%w: %s %s", model.ErrNotFound, rc.Method(), path))
-		return
+		return r
 	}
 	timeout := s.cfg.TransferTimeout
 	if isJSON {
 		timeout = s.cfg.RequestTimeout
 		if err := s.bufferBody(rc); err != nil {
 			s.fail(rc, err)
-			return
+			return r
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := model.ValidateContextName(r.context); err != nil {
 		s.fail(rc, fmt.Errorf("%w: repo %s/%s: %w", model.ErrNotFound, r.context, r.repo, err))
-		return
+		return r
 	}
 	if err := model.ValidateRepoName(r.repo); err != nil {
 		s.fail(rc, fmt.Errorf("%w: repo %s/%s: %w", model.ErrNotFound, r.context, r.repo, err))
-		return
+		return r
 	}
 	if err := h(s, ctx, r); err != nil {
 		s.fail(rc, err)
 	}
+	return r
 }
 
 // bufferBody reads a JSON body, refusing more than MaxJSONBody.
@@ -174,8 +186,17 @@ func (s *Server) status(err error) int {
 	return st
 }
 
+// failCode is the RequestCtx user value holding the error code of a
+// failed request (for the audit record).
+const failCode = "datamon.lfs.code"
+
 func (s *Server) fail(rc *fasthttp.RequestCtx, err error) {
 	st := s.status(err)
+	code, _ := api.CodeFor(err, s.cfg.Unavailable)
+	if errors.Is(err, ErrToken) {
+		code = "BadTransferToken"
+	}
+	rc.SetUserValue(failCode, code)
 	if st >= 500 {
 		s.log.Warn("lfs request failed", "method", string(rc.Method()), "path", string(rc.Path()), "err", err)
 	} else {

@@ -102,8 +102,11 @@ func TestBatchTransfers(t *testing.T) {
 	if st, _ := e.batch(basic("reader", "reader-secret"), "upload", o2); st != 403 {
 		t.Errorf("read-only upload: %d", st)
 	}
-	if st, _ := e.do("POST", strings.Replace(e.url, "games", "nope", 1)+"/objects/batch", ann, mustJSON(t, lfs.BatchRequest{Operation: "upload"})); st != 404 {
+	if st, _ := e.do("POST", strings.Replace(e.url, "games", "nope", 1)+"/objects/batch", basic(rootID, rootSecret), mustJSON(t, lfs.BatchRequest{Operation: "upload"})); st != 404 {
 		t.Errorf("unknown repo: %d", st)
+	}
+	if st, _ := e.do("POST", strings.Replace(e.url, "games", "nope", 1)+"/objects/batch", ann, mustJSON(t, lfs.BatchRequest{Operation: "upload"})); st != 403 {
+		t.Errorf("unknown repo, key without a grant on it: %d (want 403: nothing learnt of other repos)", st)
 	}
 	many := make([]lfs.ObjectSpec, 10000)
 	for i := range many {

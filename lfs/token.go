@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/datamon-io/datamon/model"
 )
 
 // DeriveHrefKey derives the transfer-href signing key from the cluster
@@ -24,15 +26,19 @@ func DeriveHrefKey(clusterSecret string) ([]byte, error) {
 const tokenScheme = "Datamon-LFS "
 
 // transferGrant is what a transfer token allows: one operation on one
-// object, for one key, until Exp (unix seconds).
+// object, for one key, until Exp (unix seconds). A key of the key store is
+// looked up again when the transfer runs; a bearer principal (Bearer) is in
+// no store, so the token carries the permission its JWT gave (Perm).
 type transferGrant struct {
-	Op      string `json:"op"` // upload, download, verify
-	Context string `json:"c"`
-	Repo    string `json:"r"`
-	OID     string `json:"o"`
-	Size    int64  `json:"s"`
-	Key     string `json:"k"`
-	Exp     int64  `json:"e"`
+	Op      string           `json:"op"` // upload, download, verify
+	Context string           `json:"c"`
+	Repo    string           `json:"r"`
+	OID     string           `json:"o"`
+	Size    int64            `json:"s"`
+	Key     string           `json:"k"`
+	Exp     int64            `json:"e"`
+	Bearer  bool             `json:"b,omitempty"`
+	Perm    model.Permission `json:"p,omitempty"`
 }
 
 func signToken(key []byte, g transferGrant) string {

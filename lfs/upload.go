@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -73,25 +72,12 @@ type storedBody struct {
 	newChunks int
 }
 
-type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (h *hashingReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	h.n += int64(n)
-	h.h.Write(p[:n])
-	return n, err
-}
-
 // store cuts exactly size bytes of body into chunks and stores the ones
 // the cluster lacks, PutParallelism at a time. A body shorter or longer
 // than size: ErrMismatch, nothing kept track of (stored chunks are
 // garbage the cluster GC reclaims).
 func (s *Server) store(ctx context.Context, body io.Reader, size int64) (storedBody, error) {
-	hr := &hashingReader{r: io.LimitReader(body, size+1), h: sha256.New()}
+	hr := &chunk.HashReader{R: io.LimitReader(body, size+1), H: sha256.New()}
 	pieces, fresh, err := chunk.StoreStream(ctx, hr, s.cfg.Chunker, s.cfg.PutParallelism, model.LFSMaxChunks, s.putChunk)
 	switch {
 	case errors.Is(err, chunk.ErrRead):
@@ -105,10 +91,10 @@ func (s *Server) store(ctx context.Context, body io.Reader, size int64) (storedB
 	for i, pc := range pieces {
 		out[i] = model.LFSChunk{ID: pc.ID, Size: pc.Size}
 	}
-	if hr.n != size {
-		return storedBody{}, fmt.Errorf("%w: got %d bytes, the object size is %d", ErrMismatch, hr.n, size)
+	if hr.N != size {
+		return storedBody{}, fmt.Errorf("%w: got %d bytes, the object size is %d", ErrMismatch, hr.N, size)
 	}
-	return storedBody{chunks: out, sum: hr.h.Sum(nil), newChunks: fresh}, nil
+	return storedBody{chunks: out, sum: hr.H.Sum(nil), newChunks: fresh}, nil
 }
 
 // putChunk stores a chunk unless the cluster has it (reports whether it sent it).
