@@ -42,7 +42,10 @@ run: deps build
 	./$(BIN) cluster local --nodes $(NODES) --sites $(SITES) --dir $(RUN_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
 
 test: deps build lint build-static cross-windows
-	DATAMON_BIN=$(CURDIR)/$(BIN) $(GO) test -tags $(GOTAGS) -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	@rm -f bin/pytest-summary.txt
+	DATAMON_PYTEST_SUMMARY=$(CURDIR)/bin/pytest-summary.txt DATAMON_BIN=$(CURDIR)/$(BIN) \
+		$(GO) test -tags $(GOTAGS) -count=1 -timeout $(TEST_TIMEOUT) $(PKGS); st=$$?; \
+		cat bin/pytest-summary.txt 2>/dev/null; exit $$st
 
 # The in-process packages under the race detector (no multi-process e2e;
 # raftmeta's crash tests included). Not part of `make test`: it roughly

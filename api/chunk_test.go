@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/client"
 	"github.com/datamon-io/datamon/model"
+	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 func TestChunks(t *testing.T) {
@@ -117,5 +119,33 @@ func TestFailover(t *testing.T) {
 	cancel()
 	if _, err := ab.ListContexts(cctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled ctx: %v", err)
+	}
+}
+
+// TestChunkPastStoreLimit: a 20 MiB chunk is within the default body limit
+// (32 MiB) but past the chunk store's (16 MiB): 413, not 500, alone or in
+// a batch, and nothing is stored.
+func TestChunkPastStoreLimit(t *testing.T) {
+	mn := memNet{}
+	n := &node{meta: newMemMeta(allKeys...), chunks: newMemChunks()}
+	n.srv = api.New(api.DefaultConfig(), n.meta, n.chunks, staticCluster{id: "n1:7000"})
+	n.addr, n.ln = "n1:7000", fasthttputil.NewInmemoryListener()
+	hs := n.srv.HTTPServer()
+	go func() { _ = hs.Serve(n.ln) }()
+	t.Cleanup(func() { _ = hs.Shutdown(); _ = n.ln.Close() })
+	mn[n.addr] = n.ln
+	c := newClient(t, mn, rootKey, "http://n1:7000")
+	ctx := context.Background()
+	if _, err := c.PutChunk(ctx, make([]byte, 20<<20)); !errors.Is(err, client.ErrTooLarge) {
+		t.Fatalf("20 MiB chunk: %v", err)
+	}
+	if _, err := c.PutChunks(ctx, [][]byte{[]byte("ok"), make([]byte, 17<<20)}); !errors.Is(err, client.ErrTooLarge) {
+		t.Fatalf("batch with a 17 MiB chunk: %v", err)
+	}
+	if got := n.chunks.count(); got != 0 {
+		t.Fatalf("%d chunks stored", got)
+	}
+	if _, err := c.PutChunk(ctx, make([]byte, 16<<20)); err != nil {
+		t.Fatalf("16 MiB chunk: %v", err)
 	}
 }

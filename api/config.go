@@ -17,6 +17,11 @@ var ErrConfig = errors.New("api: invalid config")
 type Config struct {
 	// MaxChunkBody bounds PUT /v1/chunks bodies (413 beyond it).
 	MaxChunkBody int
+	// MaxChunkSize bounds one chunk (PUT /v1/chunks, each chunk of a
+	// batch): 413 beyond it. It is the chunk store's own limit (default
+	// 16 MiB, cas.Config.MaxChunkSize's default), checked here so a chunk
+	// the store would refuse gets a client error, not a 500.
+	MaxChunkSize int
 	// MaxJSONBody bounds every other request body (413 beyond it).
 	MaxJSONBody int
 	// ClockSkew is the accepted difference between a request's signed date and now.
@@ -52,13 +57,24 @@ type Config struct {
 	// Tokens, when set, verifies "Authorization: Bearer <JWT>" requests
 	// (auth_bearer.go); nil: bearer tokens are refused.
 	Tokens Tokens
-	Logger *slog.Logger
+	// Runs serves the pipeline run routes (handlers_runs.go). nil: the Meta
+	// passed to New, when it implements Runs (*raftmeta.Meta does);
+	// otherwise those routes answer 503.
+	Runs Runs
+	// Lineage answers the lineage routes; nil: 503.
+	Lineage Lineage
+	// RunEvents hears of run starts and finishes; nil: none.
+	RunEvents RunEvents
+	// LineageIngest serves POST /api/v1/lineage; nil: 503.
+	LineageIngest LineageIngest
+	Logger        *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 32 MiB chunks, 1 MiB JSON, ±15 min skew.
 func DefaultConfig() Config {
 	return Config{
 		MaxChunkBody:   32 << 20,
+		MaxChunkSize:   16 << 20,
 		MaxJSONBody:    1 << 20,
 		ClockSkew:      apiauth.DefaultSkew,
 		RequestTimeout: 60 * time.Second,
@@ -70,7 +86,7 @@ func DefaultConfig() Config {
 
 // Validate checks the limits.
 func (c Config) Validate() error {
-	if c.MaxChunkBody <= 0 || c.MaxJSONBody <= 0 {
+	if c.MaxChunkBody <= 0 || c.MaxJSONBody <= 0 || c.MaxChunkSize < 0 {
 		return fmt.Errorf("%w: body limits must be positive", ErrConfig)
 	}
 	if c.ClockSkew <= 0 || c.RequestTimeout <= 0 {
@@ -86,6 +102,9 @@ func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.MaxChunkBody == 0 {
 		c.MaxChunkBody = d.MaxChunkBody
+	}
+	if c.MaxChunkSize == 0 {
+		c.MaxChunkSize = d.MaxChunkSize
 	}
 	if c.MaxJSONBody == 0 {
 		c.MaxJSONBody = d.MaxJSONBody

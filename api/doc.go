@@ -2,8 +2,9 @@
 //
 // Every node serves the same API. All routes except GET /healthz require a
 // request signed with an access key (package apiauth); the secret is looked up
-// through Meta.GetAccessKey on a stale read, so key revocation takes effect on a
-// node within its replication lag. Routes (all JSON unless noted):
+// through Meta.GetAccessKey, linearizably for every method but GET and HEAD
+// (a revoked key never writes), on a stale read for those (revocation takes
+// effect on a node within its replication lag). Routes (all JSON unless noted):
 //
 //	GET    /healthz                                           unauthenticated, "ok"
 //	GET    /metrics                                           Prometheus text
@@ -15,6 +16,9 @@
 //	POST   /v1/contexts/{ctx}/repos/{repo}/bundles            commit {bundle, label?}
 //	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/latest
 //	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/{id}
+//	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/{id}/files   ?prefix=|?dir=, after=, limit= (handlers_files.go)
+//	GET    /v1/contexts/{ctx}/repos/{repo}/bundles/{id}/file    ?path= -> entry with its chunk list
+//	POST   /v1/contexts/{ctx}/repos/{repo}/bundles/assemble     {message, files, label?, if_match?, run?} (files_assemble.go)
 //	GET    /v1/contexts/{ctx}/repos/{repo}/labels?prefix=P
 //	PUT    /v1/contexts/{ctx}/repos/{repo}/labels/{name}      {bundle_id, if_match?, if_not_exists?}
 //	GET    /v1/contexts/{ctx}/repos/{repo}/labels/{name}

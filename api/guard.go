@@ -40,8 +40,9 @@ const authKeyValue = "datamon.api.key"
 // their signature is checked, counts failed and successful
 // authentications, and audits every authenticated write and every refused
 // request once its outcome is known and before the answer is sent.
+// Mounted handlers (Mount) guard themselves.
 func (s *Server) guard(rc *fasthttp.RequestCtx) {
-	if string(rc.Path()) == "/healthz" || (s.cfg.Audit == nil && s.cfg.AuthLimit == nil) {
+	if path := string(rc.Path()); path == "/healthz" || s.mounted(path) || (s.cfg.Audit == nil && s.cfg.AuthLimit == nil) {
 		s.serve(rc)
 		return
 	}

@@ -61,14 +61,16 @@ func (s *Server) commitBundle(ctx context.Context, r *request) error {
 	b := req.Bundle
 	b.Context, b.Repo, b.ID = c, repo, ""
 	b.Contributors = []model.Contributor{r.contributor()} // the identity, not the client's claim
-	var label *model.LabelSet
-	if req.Label != "" {
-		if err := model.ValidateLabelName(req.Label); err != nil {
+	// A commit naming a producing run: its owner's (handlers_runs_change.go).
+	if b.Run != "" {
+		if err := s.checkRunOutput(ctx, r, b.Run); err != nil {
 			return err
 		}
-		label = &model.LabelSet{Context: c, Repo: repo, Name: req.Label, Contributor: b.Contributors[0], AsParent: req.LabelParent}
-	} else if req.LabelParent {
-		return fmt.Errorf("%w: label_parent needs a label", model.ErrInvalid)
+	}
+	label, err := commitLabel(model.LabelSet{Context: c, Repo: repo, Name: req.Label,
+		Contributor: b.Contributors[0], AsParent: req.LabelParent})
+	if err != nil {
+		return err
 	}
 	out, err := s.meta.CommitBundle(ctx, b, label)
 	if err != nil {
@@ -140,4 +142,24 @@ func (s *Server) labelHistory(ctx context.Context, r *request) error {
 	}
 	s.writeJSON(r.rc, fasthttp.StatusOK, nonNil(out))
 	return nil
+}
+
+// commitLabel is the label a commit moves with it (nil when l names none):
+// its name validated, and the conditions (if_match, if_not_exists,
+// label_parent) refused without a label or in contradiction. Shared by
+// POST …/bundles and …/bundles/assemble.
+func commitLabel(l model.LabelSet) (*model.LabelSet, error) {
+	if l.Name == "" {
+		if l.IfMatch != "" || l.IfNotExists || l.AsParent {
+			return nil, fmt.Errorf("%w: if_match, if_not_exists and label_parent need a label", model.ErrInvalid)
+		}
+		return nil, nil
+	}
+	if l.IfMatch != "" && l.IfNotExists {
+		return nil, fmt.Errorf("%w: if_match and if_not_exists are exclusive", model.ErrInvalid)
+	}
+	if err := model.ValidateLabelName(l.Name); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }

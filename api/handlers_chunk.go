@@ -18,6 +18,9 @@ func (s *Server) putChunk(ctx context.Context, r *request) error {
 	}
 	// A zero-length body is a valid chunk: the content of an empty file.
 	body := r.rc.Request.Body()
+	if len(body) > s.cfg.MaxChunkSize {
+		return fmt.Errorf("%w: chunk of %d bytes, at most %d", ErrTooLarge, len(body), s.cfg.MaxChunkSize)
+	}
 	// cas.Put computes the BLAKE3 ID itself; nothing from the client is trusted.
 	id, err := s.chunks.Put(ctx, body)
 	if err != nil {

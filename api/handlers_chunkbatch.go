@@ -67,6 +67,11 @@ func (s *Server) putChunks(ctx context.Context, r *request) error {
 	if err != nil {
 		return err
 	}
+	for i, c := range chunks {
+		if len(c) > s.cfg.MaxChunkSize {
+			return fmt.Errorf("%w: batch chunk %d: %d bytes, at most %d", ErrTooLarge, i, len(c), s.cfg.MaxChunkSize)
+		}
+	}
 	var ids []chunk.ID
 	if bc, ok := s.chunks.(BatchChunks); ok {
 		ids, err = bc.PutBatch(ctx, chunks)

@@ -3,12 +3,13 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/datamon-io/datamon/model"
 	"github.com/valyala/fasthttp"
 )
 
-// Contexts: create needs a root key; any authenticated key may read them.
+// Contexts: create needs a root key; reading one needs a grant in it.
 
 func (s *Server) createContext(ctx context.Context, r *request) error {
 	if err := r.requireRoot(); err != nil {
@@ -30,16 +31,29 @@ func (s *Server) createContext(ctx context.Context, r *request) error {
 	return nil
 }
 
+// Contexts, like repos, are seen only by keys with a grant in them (every
+// context: a grant on model.ScopeCluster, or the root key); asking for
+// another is a permission error, whether it exists or not.
+
 func (s *Server) listContexts(ctx context.Context, r *request) error {
-	out, err := s.meta.ListContexts(ctx)
+	all, err := s.meta.ListContexts(ctx)
 	if err != nil {
 		return fmt.Errorf("api: list contexts: %w", err)
 	}
-	s.writeJSON(r.rc, fasthttp.StatusOK, nonNil(out))
+	out := []model.Context{}
+	for _, c := range all {
+		if seesContext(r.key, c.Name) {
+			out = append(out, c)
+		}
+	}
+	s.writeJSON(r.rc, fasthttp.StatusOK, out)
 	return nil
 }
 
 func (s *Server) getContext(ctx context.Context, r *request) error {
+	if !seesContext(r.key, r.params[0]) {
+		return fmt.Errorf("%w: key %q has no grant in context %q", model.ErrPermission, r.key.ID, r.params[0])
+	}
 	out, err := s.meta.GetContext(ctx, r.params[0])
 	if err != nil {
 		return fmt.Errorf("api: get context %q: %w", r.params[0], err)
@@ -117,4 +131,18 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// seesContext: k holds some grant in context c (on c/*, on a repo of c,
+// or on the cluster scope), or is the root key.
+func seesContext(k model.AccessKey, c string) bool {
+	if k.Root || k.Grants[model.ScopeCluster] > model.PermNone {
+		return true
+	}
+	for scope, p := range k.Grants {
+		if p > model.PermNone && strings.HasPrefix(scope, c+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -165,13 +165,16 @@ func (m *memMeta) LabelHistory(_ context.Context, c, repo, name string) ([]model
 	return append([]model.LabelMove(nil), h...), nil
 }
 
-func (m *memMeta) GetAccessKey(_ context.Context, id string) (model.AccessKey, error) {
+func (m *memMeta) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
 	unlock, err := m.lock()
 	if err != nil {
 		return model.AccessKey{}, err
 	}
 	defer unlock()
 	k, ok := m.keys[id]
+	if !ok && ctx.Value(staleKey{}) != nil {
+		k, ok = m.lagging[id]
+	}
 	if !ok {
 		return k, fmt.Errorf("access key %q: %w", id, model.ErrNotFound)
 	}

@@ -24,6 +24,9 @@ type memMeta struct {
 	keys     map[string]model.AccessKey
 	removed  []string
 	writes   int // successful mutations, to assert "no state change"
+	// lagging are keys deleted on the leader that this node's applied
+	// state still holds: GetAccessKey finds them on stale reads only.
+	lagging map[string]model.AccessKey
 	// staleReads counts GetRepo calls made on a Config.Stale context.
 	staleReads int
 	// down makes every call fail as if there were no leader.

@@ -20,7 +20,9 @@ type mount struct {
 
 // Mount delegates every request whose path starts with prefix (which must
 // start and end with '/') to h, before any route matching or
-// authentication: h authenticates on its own (see Authenticate). Call it
+// authentication: h authenticates on its own (see Authenticate), and it
+// audits and throttles its own requests (the guard cannot name their
+// actions nor read their credentials, so it leaves them alone). Call it
 // before serving. The server's own routes never need a streamed body; a
 // fasthttp.Server with StreamRequestBody (so a mounted handler can stream
 // large uploads) is fine: the API buffers its bodies up to its limits.
@@ -29,6 +31,16 @@ func (s *Server) Mount(prefix string, h fasthttp.RequestHandler) {
 		panic(fmt.Sprintf("api.Mount: bad prefix %q", prefix))
 	}
 	s.mounts = append(s.mounts, mount{prefix: prefix, h: h})
+}
+
+// mounted reports whether path is served by a mounted handler.
+func (s *Server) mounted(path string) bool {
+	for _, m := range s.mounts {
+		if strings.HasPrefix(path, m.prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // serveMount runs the mounted handler for path, if any.

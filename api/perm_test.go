@@ -91,3 +91,43 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("members (sorted by id): %+v %v", ms, err)
 	}
 }
+
+// TestContextVisibility: a key sees the contexts it holds a grant in, and
+// asking for another is a permission error whether it exists or not.
+func TestContextVisibility(t *testing.T) {
+	ctx := context.Background()
+	_, mn, root := single(t)
+	if _, err := root.CreateContext(ctx, model.Context{Name: "tenant2", Description: "another tenant"}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(c *client.Client) []string {
+		cs, err := c.ListContexts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range cs {
+			out = append(out, x.Name)
+		}
+		return out
+	}
+	if got := names(root); len(got) != 2 {
+		t.Fatalf("root sees %v", got)
+	}
+	reader := newClient(t, mn, readKey, "n1:7000") // default/r1=read: a repo grant
+	none := newClient(t, mn, nogrant, "n1:7000")
+	if got := names(reader); len(got) != 1 || got[0] != "default" {
+		t.Fatalf("a key with a grant in default only sees %v", got)
+	}
+	if got := names(none); len(got) != 0 {
+		t.Fatalf("a key without grants sees %v", got)
+	}
+	if _, err := reader.GetContext(ctx, "default"); err != nil {
+		t.Fatalf("reader get default: %v", err)
+	}
+	for _, c := range []string{"tenant2", "nope"} {
+		if _, err := reader.GetContext(ctx, c); !errors.Is(err, model.ErrPermission) {
+			t.Errorf("reader get context %s: %v, want ErrPermission", c, err)
+		}
+	}
+}

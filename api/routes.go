@@ -66,6 +66,8 @@ func (s *Server) buildRoutes() []route {
 		repoAdminRoutes(),  // handlers_repo_admin.go
 		identityRoutes(),   // handlers_identity.go, handlers_keys.go
 		auditRoutes(),      // handlers_audit.go
+		runRoutes(),        // handlers_runs.go, handlers_runs_change.go
+		fileRoutes(),       // handlers_files.go, files_assemble.go
 	)...)
 }
 
@@ -111,4 +113,27 @@ func matchParts(parts, segs []string) ([]string, bool) {
 		}
 	}
 	return params, true
+}
+
+// Route is one route of the API as the router matches it (RouteTable).
+type Route struct {
+	Method  string
+	Pattern string // "/v1/contexts/{ctx}/repos/{repo}": "{x}" is a parameter
+	// UnsignedBody: the body may be signed as UNSIGNED-PAYLOAD (chunk uploads).
+	UnsignedBody bool
+}
+
+// RouteTable lists every route the router serves, in match order, plus
+// GET /healthz (answered before routing, for any caller). Authorization is
+// decided by each handler; tests that must cover every route (the auth
+// matrix) enumerate them here. Paths under a Mount prefix (e.g. "/lfs/")
+// belong to the mounted handler and are not listed.
+func RouteTable() []Route {
+	rs := new(Server).buildRoutes()
+	out := make([]Route, 0, len(rs)+1)
+	out = append(out, Route{Method: fasthttp.MethodGet, Pattern: "/healthz"})
+	for _, r := range rs {
+		out = append(out, Route{Method: r.method, Pattern: r.name, UnsignedBody: r.unsignedOK})
+	}
+	return out
 }

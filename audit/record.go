@@ -24,13 +24,14 @@ var (
 const (
 	SurfaceAPI = "api"
 	SurfaceS3  = "s3"
+	SurfaceLFS = "lfs" // Git LFS, mounted on the API port
 )
 
 // Record is one audited request.
 type Record struct {
 	Time time.Time `json:"time"`
 	Node string    `json:"node,omitempty"`
-	// Surface is "api" or "s3".
+	// Surface is "api", "s3" or "lfs".
 	Surface string `json:"surface"`
 	// KeyID is the access key the request was signed with (as claimed when
 	// authentication failed); User is the key's user once authenticated.

@@ -45,6 +45,9 @@ func (c *Client) CommitBundle(ctx context.Context, b model.Bundle, label string)
 	if len(b.Contributors) == 0 && (c.cfg.Contributor != model.Contributor{}) {
 		b.Contributors = []model.Contributor{c.cfg.Contributor}
 	}
+	if b.Run == "" {
+		b.Run = c.cfg.Run
+	}
 	err := c.sendJSON(ctx, fasthttp.MethodPost, repoPath(b.Context, b.Repo)+"/bundles", false,
 		commitRequest{Bundle: b, Label: label}, &out)
 	return out, err
@@ -60,6 +63,9 @@ func (c *Client) CommitBundleOnLabel(ctx context.Context, b model.Bundle, label 
 	}
 	if len(b.Contributors) == 0 && (c.cfg.Contributor != model.Contributor{}) {
 		b.Contributors = []model.Contributor{c.cfg.Contributor}
+	}
+	if b.Run == "" {
+		b.Run = c.cfg.Run
 	}
 	err := c.sendJSON(ctx, fasthttp.MethodPost, repoPath(b.Context, b.Repo)+"/bundles", false,
 		commitRequest{Bundle: b, Label: label, LabelParent: true}, &out)

@@ -40,6 +40,10 @@ type Config struct {
 	// Contributor is sent with mutations that do not name one; empty: the
 	// server uses the access key's contributor.
 	Contributor model.Contributor
+	// Run, when set, is the pipeline run this client works for (the CLI
+	// takes it from DATAMON_RUN): every bundle it commits names the run,
+	// which records the bundle as an output in the same Raft command.
+	Run string
 	// Timeout bounds one attempt (the call's ctx bounds the whole call).
 	Timeout time.Duration
 	// Retries is how many more attempts follow a retryable failure.

@@ -25,6 +25,7 @@ import (
 // `datamon audit list` sees them all across the nodes with the right
 // identity, action and target; no secret is in any audit file or node log.
 func TestAuditAndBruteForce(t *testing.T) {
+	t.Parallel() // own cluster, ports, HOME and tools: runs beside the other parallel e2e tests (doc.go)
 	c := startCluster(t, 3, 1, "", "--auth-failures-per-key", "3")
 	root := c.Secrets.AccessKey
 	const wrongSecret = "wrong-secret-0123456789abcdefghij"

@@ -63,6 +63,7 @@ func untilEvery(t *testing.T, c *localcluster.Cluster, what string, f func(node 
 // without grace revokes the old secret everywhere; deleting the user
 // revokes its key; the secret appears only in create and rotate output.
 func TestIdentityCLICluster(t *testing.T) {
+	t.Parallel() // own cluster, ports, HOME and tools: runs beside the other parallel e2e tests (doc.go)
 	c := startCluster(t, 3, 3, "")
 	mustCLI(t, c, "repo", "create", "--repo", "open", "--description", "readable")
 	mustCLI(t, c, "repo", "create", "--repo", "closed", "--description", "not readable")

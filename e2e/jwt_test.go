@@ -55,6 +55,7 @@ sts:
 // CLI with a bearer token; aws sts assume-role-with-web-identity, aws s3 cp
 // with the temporary credentials, and their refusal once expired.
 func TestJWTEndToEnd(t *testing.T) {
+	t.Parallel() // own cluster, ports, HOME and tools: runs beside the other parallel e2e tests (doc.go)
 	aws := s3tool(t, "/usr/bin/aws")
 	is, err := jwtauthtest.NewIssuer(jwtIss)
 	if err != nil {

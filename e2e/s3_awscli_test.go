@@ -16,11 +16,13 @@ import (
 // TestS3Gateway runs the S3 client scenarios against one real 3-node
 // cluster, each through a different node's gateway.
 func TestS3Gateway(t *testing.T) {
+	t.Parallel() // own cluster, ports, HOME and tools: runs beside the other parallel e2e tests (doc.go)
 	c := startCluster(t, 3, 3, "")
 	t.Run("AWSCLI", func(t *testing.T) { s3AWSCLI(t, c, 0) })
 	t.Run("Clients", func(t *testing.T) { s3Clients(t, c, 1) })
 	t.Run("CommitRoundTrip", func(t *testing.T) { s3CommitRoundTrip(t, c, 2) })
 	t.Run("BadInput", func(t *testing.T) { s3BadInput(t, c, 0) })
+	t.Run("Behaviour", func(t *testing.T) { s3Behaviour(t, c, 1) })
 	t.Run("HeadLabel", func(t *testing.T) { s3HeadLabel(t, c, 1) })
 	t.Run("Names", func(t *testing.T) { s3Names(t, c, 2) })
 	t.Run("TLSOnly", func(t *testing.T) { s3TLSOnly(t, c, 0) })

@@ -61,6 +61,10 @@ type Bundle struct {
 	ManifestRoot chunk.ID `json:"manifest_root"`
 	FileCount    uint64   `json:"file_count"`
 	ByteCount    uint64   `json:"byte_count"`
+	// Run is the pipeline run that produced the bundle (run.go), if any:
+	// a commit that names a running run adds the bundle to its outputs in
+	// the same Raft command.
+	Run string `json:"run,omitempty"`
 }
 
 // Label is a movable name for a bundle.

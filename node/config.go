@@ -124,6 +124,16 @@ type Config struct {
 	// LFSHrefTTL is how long the transfer hrefs of the Git LFS API stay
 	// valid (0: 1 h; at least 1 s).
 	LFSHrefTTL time.Duration `yaml:"lfs_href_ttl"`
+	// Runs configures pipeline runs: the lease check and OpenLineage
+	// emission (runs.go, docs/runs.md).
+	Runs RunsConfig `yaml:"runs"`
+	// LFSSpreadTransfers points the upload and download hrefs of the Git
+	// LFS API at the node (alive, by rendezvous hash of the OID) that
+	// serves each object's transfer, instead of the node that answered
+	// the batch: transfers spread over the cluster and a transfer whose
+	// node died is retried by git-lfs on another. Clients must reach every
+	// node's advertised API address (not behind a single load balancer).
+	LFSSpreadTransfers bool `yaml:"lfs_spread_transfers"`
 	// ClockOffset shifts this node's clock (fault-injection tests).
 	ClockOffset time.Duration `yaml:"-"`
 	// TestRaftSnapshotThreshold > 0 makes Raft snapshot after N entries,
@@ -182,6 +192,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LFSHrefTTL < 0 || (c.LFSHrefTTL > 0 && c.LFSHrefTTL < time.Second) {
 		return fmt.Errorf("%w: LFS href TTL %v: 0 (default) or at least 1s", ErrConfig, c.LFSHrefTTL)
+	}
+	if err := c.Runs.validate(); err != nil { // runs.go
+		return err
 	}
 	if c.RaftHeartbeat < 0 || c.RaftElection < 0 || c.RaftLease < 0 {
 		return fmt.Errorf("%w: raft timings must not be negative", ErrConfig)

@@ -3,12 +3,14 @@ package node
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/datamon-io/datamon/chunk"
 	"github.com/datamon-io/datamon/model"
 
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/lfs"
+	"github.com/datamon-io/datamon/membership"
 	"github.com/datamon-io/datamon/raftmeta"
 )
 
@@ -26,13 +28,44 @@ func (n *Node) mountLFS(srv *api.Server) error {
 		cfg.HrefTTL = n.cfg.LFSHrefTTL
 	}
 	cfg.Stale, cfg.Unavailable, cfg.Now = raftmeta.WithStale, unavailable, n.clock
+	if n.cfg.LFSSpreadTransfers {
+		cfg.TransferHost = n.lfsTransferHost
+	}
 	cfg.Logger = n.log.With("component", "lfs")
+	if n.auditLog != nil { // the API's audit log and limiter (accessguard.go)
+		cfg.Audit = n.auditLog
+	}
+	if n.authLimit != nil {
+		cfg.AuthLimit = n.authLimit
+	}
 	l, err := lfs.New(cfg, servingMeta{n.meta}, n.chunks, srv)
 	if err != nil {
 		return fmt.Errorf("node: lfs: %w", err)
 	}
 	srv.Mount(lfs.Prefix, l.Handler())
 	return nil
+}
+
+// lfsTransferHost is the API address of the node that serves the
+// transfers of oid (--lfs-spread-transfers): rendezvous hashing over the
+// members gossip sees alive, so every node names the same one, objects
+// spread over the cluster, and once a node is declared dead its objects
+// go to the next one (git-lfs retries a failed transfer with a new batch).
+func (n *Node) lfsTransferHost(oid string) string {
+	var best string
+	var top uint64
+	for _, mb := range n.members.Members() {
+		self := mb.Meta.ID == n.id.ID
+		if mb.Meta.APIAddr == "" || (!self && mb.State != membership.Alive) {
+			continue
+		}
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(mb.Meta.ID + "\x00" + oid))
+		if s := h.Sum64(); best == "" || s > top {
+			best, top = mb.Meta.APIAddr, s
+		}
+	}
+	return best
 }
 
 // VisitLiveChunks marks the chunks of every Git LFS object live for the

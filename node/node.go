@@ -205,6 +205,7 @@ func (n *Node) startRPC() error {
 	n.rpc.Handle(pingPath, handlePing)
 	n.rpc.Handle("/internal/debug/cpu-profile", n.handleCPUProfile)
 	n.rpc.Handle("/internal/debug/heap-profile", n.handleHeapProfile)
+	n.rpc.Handle("/internal/debug/goroutine-profile", n.handleGoroutineProfile)
 	cc := peer.DefaultClientConfig()
 	cc.Secret, cc.Logger, cc.Clock = n.cfg.Secret, n.log.With("component", "rpc-client"), n.clock
 	cc.TLS = n.clientTLS()
@@ -425,6 +426,9 @@ func (n *Node) startAPI(dur *durability.Service) error {
 	acfg.Unavailable = unavailable
 	acfg.Identities = servingMeta{n.meta} // users, keys and grants in Raft (raftmeta/identity.go)
 	n.guardAPI(&acfg)
+	if err := n.wireRuns(&acfg); err != nil { // runs.go
+		return err
+	}
 	if n.jwt != nil {
 		acfg.Tokens = n.jwt
 	}

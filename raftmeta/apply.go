@@ -62,6 +62,9 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 	if out, ok, err := tx.execLFS(c); ok { // lfs.go
 		return out, err
 	}
+	if out, ok, err := tx.execRun(c); ok { // runs_fsm.go
+		return out, err
+	}
 	return nil, fmt.Errorf("%w: unknown op %q", ErrBadCommand, c.Op)
 }
 
@@ -192,6 +195,15 @@ func (tx *txn) commitBundle(b model.Bundle, ls *model.LabelSet) ([]byte, error) 
 		}
 		s.BundleID = b.ID
 		if _, err := tx.setLabel(s); err != nil {
+			return nil, err
+		}
+	}
+	if b.Run != "" { // the producing run gets the bundle as an output (runs_fsm.go)
+		label := ""
+		if ls != nil {
+			label = ls.Name
+		}
+		if err := tx.attachOutput(b, label); err != nil {
 			return nil, err
 		}
 	}

@@ -69,6 +69,7 @@ type command struct {
 	User    *model.User      `json:"user,omitempty"`  // identity_fsm.go
 	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
 	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
+	Run     *runCmd          `json:"run,omitempty"`   // runs.go
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -136,6 +137,9 @@ func decodeCommand(b []byte) (*command, error) {
 		missing = c.Swap == nil
 	case opLFSPutObject, opLFSDeleteObjects, opLFSLock, opLFSUnlock: // lfs.go
 		missing = c.LFS == nil
+	case opRunStart, opRunMetrics, opRunInputs, opRunHeartbeat, opRunFinish, opRunUpdate: // runs.go
+		missing = c.Run == nil
+	case opRunExpire:
 	default:
 		missing = identMissing(&c) // identity_fsm.go
 	}

@@ -109,9 +109,16 @@ func (b *Backend) HeadBucket(ctx context.Context, id gateway.Identity, bucket st
 	return err
 }
 
-// LookupKey implements gateway.Keys (stale read of the access key).
+// LookupKey implements gateway.Keys: a stale read of the access key for
+// reads, a linearizable one for requests that may change state
+// (gateway.FreshKey), so that no write is authorised by a key whose
+// deletion or rotation was acknowledged before the write arrived.
 func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gateway.Identity, error) {
-	k, err := b.meta.GetAccessKey(raftmeta.WithStale(ctx), accessKey)
+	rctx := raftmeta.WithStale(ctx)
+	if gateway.FreshKey(ctx) {
+		rctx = ctx
+	}
+	k, err := b.meta.GetAccessKey(rctx, accessKey)
 	if err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrAccessDenied, err)
@@ -122,9 +129,19 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 			// ServiceUnavailable, nothing was processed, clients retry elsewhere.
 			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrNotServing, err)
 		}
+		if errors.Is(err, raftmeta.ErrSealed) {
+			// The key exists but this node cannot open its secret: its
+			// cluster secret is not the one the key was sealed with (an
+			// operator changed it). Not the caller's fault, and other nodes
+			// may serve it: 503 ServiceUnavailable, nothing processed, and
+			// a line for the operator (no secret in it).
+			b.log.Error("s3: cannot open the sealed secret of an access key; is this node's cluster secret the cluster's?",
+				"key", accessKey, "err", err)
+			return "", gateway.Identity{}, fmt.Errorf("%w: %w", gateway.ErrNotServing, err)
+		}
 		return "", gateway.Identity{}, err
 	}
-	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, Name: k.Contributor.Name, Email: k.Contributor.Email,
+	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, User: k.User, Name: k.Contributor.Name, Email: k.Contributor.Email,
 		OldSecret: k.OldSecret, OldSecretUntil: k.OldSecretUntil} // rotation grace (gateway/auth.go)
 	if len(k.Grants) > 0 {
 		id.Grants = make(map[string]string, len(k.Grants))
@@ -135,4 +152,22 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 		}
 	}
 	return k.Secret, id, nil
+}
+
+// BucketPermission implements gateway.PermissionBackend: the caller's
+// permission on the bucket's repo (a read-only ref alias reports read).
+func (b *Backend) BucketPermission(ctx context.Context, id gateway.Identity, bucket string) (string, error) {
+	t, err := b.resolve(ctx, id, bucket, model.PermRead)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case t.ReadOnly():
+		return gateway.PermRead, nil
+	case allowed(id, t.Context, t.Repo, model.PermAdmin):
+		return gateway.PermAdmin, nil
+	case allowed(id, t.Context, t.Repo, model.PermWrite):
+		return gateway.PermWrite, nil
+	}
+	return gateway.PermRead, nil
 }

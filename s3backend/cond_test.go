@@ -189,3 +189,55 @@ func TestConditionalPutRaceLostReplies(t *testing.T) {
 	}
 	t.Fatalf("the lost-reply fault hardly fired (%d in all)", lost.Load())
 }
+
+// TestConditionalPutStarAndNoneMatchETag: If-Match * means "must exist"
+// (not the literal ETag "*"), If-None-Match <etag> means "must not be that
+// version"; both race correctly (exactly one winner per round), in the
+// draft and against the base bundle.
+func TestConditionalPutStarAndNoneMatchETag(t *testing.T) {
+	e := newEnv(t, 3, nil)
+	e.mkBucket("cond")
+	put := func(key, body string, meta gateway.PutMeta) (gateway.ObjectInfo, error) {
+		return e.b.PutObject(e.ctx, e.root, "cond", key, bytes.NewReader([]byte(body)), int64(len(body)), meta)
+	}
+	if _, err := put("k", "a", gateway.PutMeta{IfMatch: "*"}); !errors.Is(err, gateway.ErrNoSuchKey) {
+		t.Fatalf("If-Match * on a missing key: %v", err)
+	}
+	if _, err := put("k", "a", gateway.PutMeta{IfNoneMatch: "0123"}); err != nil {
+		t.Fatalf("If-None-Match <etag> on a missing key: %v", err)
+	}
+	v1, err := put("k", "b", gateway.PutMeta{IfMatch: "*"})
+	if err != nil {
+		t.Fatalf("If-Match * on an existing key: %v", err)
+	}
+	if _, err := put("k", "c", gateway.PutMeta{IfNoneMatch: `"` + v1.ETag + `"`}); !errors.Is(err, gateway.ErrPreconditionFailed) {
+		t.Fatalf("If-None-Match on the current ETag: %v", err)
+	}
+	if _, err := put("k", "c", gateway.PutMeta{IfNoneMatch: "ffff"}); err != nil {
+		t.Fatalf("If-None-Match on another ETag: %v", err)
+	}
+	if got, _ := e.b.HeadObject(e.ctx, e.root, "cond", "k"); got.ETag == v1.ETag {
+		t.Fatal("the If-None-Match write did not land")
+	}
+	// Against the base bundle.
+	if _, err := e.b.Commit(e.ctx, model.DefaultContext, "cond", "", "base", model.Contributor{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := e.b.HeadObject(e.ctx, e.root, "cond", "k")
+	if _, err := put("k", "d", gateway.PutMeta{IfNoneMatch: base.ETag}); !errors.Is(err, gateway.ErrPreconditionFailed) {
+		t.Fatalf("If-None-Match on the base's ETag: %v", err)
+	}
+	// Races: If-None-Match on the current ETag: nobody wins; If-Match *
+	// on an existing key: everybody does (each compare-and-swap that loses
+	// reads the new head, which still exists, and tries again).
+	cur, _ := e.b.HeadObject(e.ctx, e.root, "cond", "k")
+	if w := race(t, e, "k", gateway.PutMeta{IfNoneMatch: cur.ETag}, 6); w != 0 {
+		t.Fatalf("If-None-Match race on the current ETag: %d winners", w)
+	}
+	if w := race(t, e, "k", gateway.PutMeta{IfMatch: "*"}, 6); w != 6 {
+		t.Fatalf("If-Match * race on an existing key: %d of 6 won", w)
+	}
+	if w := race(t, e, "missing", gateway.PutMeta{IfMatch: "*"}, 3); w != 0 {
+		t.Fatalf("If-Match * race on a missing key: %d winners", w)
+	}
+}

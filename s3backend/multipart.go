@@ -216,6 +216,10 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 	if err != nil {
 		return gateway.ObjectInfo{}, err
 	}
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs[attrUploadID] = uploadID
 	e, err := b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, nil, attrs)
 	if err != nil {
 		return gateway.ObjectInfo{}, mapUploadErr(err)

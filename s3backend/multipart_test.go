@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/model"
 )
 
 func TestMultipartCompleteAbortAndErrors(t *testing.T) {
@@ -142,5 +143,78 @@ func TestUploadPartCopyReusesInnerChunks(t *testing.T) {
 	want := append(append([]byte(nil), src[1000:21000]...), src...)
 	if got := e.mustGet("pc", "dst"); !bytes.Equal(got, want) {
 		t.Fatalf("dst: %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// TestCompletedObjectNamesItsUpload: the object a CompleteMultipartUpload
+// made carries the upload ID (the gateway answers a repeated completion
+// with it), through a commit; a copy of it does not.
+func TestCompletedObjectNamesItsUpload(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	e.mkBucket("mpu")
+	ctx, id := e.ctx, e.root
+	up, err := e.b.CreateMultipartUpload(ctx, id, "mpu", "k", gateway.PutMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.b.UploadPart(ctx, id, "mpu", "k", up, 1, bytes.NewReader(data(1, 100)), 100, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); !errors.Is(err, gateway.ErrNoSuchUpload) {
+		t.Fatalf("second completion: %v", err)
+	}
+	if oi, err := e.b.HeadObject(ctx, id, "mpu", "k"); err != nil || oi.UploadID != up {
+		t.Fatalf("completed object: %+v %v", oi, err)
+	}
+	if oi, err := e.b.CopyObject(ctx, id, "mpu", "k", "mpu", "c", nil); err != nil || oi.UploadID != "" {
+		t.Fatalf("copy: %+v %v", oi, err)
+	}
+	if _, err := e.b.Commit(ctx, model.DefaultContext, "mpu", "", "c1", model.Contributor{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if oi, err := e.b.HeadObject(ctx, id, "mpu", "k"); err != nil || oi.UploadID != up {
+		t.Fatalf("committed object: %+v %v", oi, err)
+	}
+	if oi, _ := e.b.HeadObject(ctx, id, "mpu", "c"); oi.UploadID != "" {
+		t.Fatalf("committed copy: %+v", oi)
+	}
+}
+
+// TestTagsStored: object tags are stored with the object (PUT, multipart,
+// copy with new metadata) and survive a commit.
+func TestTagsStored(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	e.mkBucket("tagged")
+	ctx, id := e.ctx, e.root
+	tags := map[string]string{"team": "ml", "cost": "42"}
+	if _, err := e.b.PutObject(ctx, id, "tagged", "p", bytes.NewReader([]byte("x")), 1, gateway.PutMeta{Tags: tags}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.b.CreateMultipartUpload(ctx, id, "tagged", "m", gateway.PutMeta{Tags: map[string]string{"mp": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.b.UploadPart(ctx, id, "tagged", "m", up, 1, bytes.NewReader([]byte("y")), 1, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "tagged", "m", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.CopyObject(ctx, id, "tagged", "p", "tagged", "p", &gateway.PutMeta{Tags: map[string]string{"new": "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.b.Commit(ctx, model.DefaultContext, "tagged", "", "c", model.Contributor{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]map[string]string{"p": {"new": "v"}, "m": {"mp": "1"}} {
+		oi, err := e.b.HeadObject(ctx, id, "tagged", key)
+		if err != nil || fmt.Sprint(oi.Tags) != fmt.Sprint(want) {
+			t.Errorf("%s: tags %v (%v), want %v", key, oi.Tags, err, want)
+		}
 	}
 }

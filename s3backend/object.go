@@ -21,6 +21,8 @@ const (
 	attrContentType = "content-type"
 	attrMetaPrefix  = "meta:"
 	attrHdrPrefix   = "hdr:"
+	attrUploadID    = "upload-id" // the multipart upload that made the object
+	attrTagPrefix   = "tag:"
 )
 
 // object is a resolved file: its S3 description and its chunks.
@@ -41,6 +43,9 @@ func attrsOf(m gateway.PutMeta) (map[string]string, error) {
 	}
 	for k, v := range m.Headers {
 		a[attrHdrPrefix+k] = v
+	}
+	for k, v := range m.Tags {
+		a[attrTagPrefix+k] = v
 	}
 	if err := manifest.ValidateAttrs(withETag(a, strings.Repeat("0", 40))); err != nil {
 		return nil, fmt.Errorf("%w: metadata too large: %v", gateway.ErrInvalidArgument, err)
@@ -67,6 +72,13 @@ func info(key string, size, mtime int64, etag string, a map[string]string) gatew
 		switch {
 		case k == attrContentType:
 			oi.ContentType = v
+		case k == attrUploadID:
+			oi.UploadID = v
+		case strings.HasPrefix(k, attrTagPrefix):
+			if oi.Tags == nil {
+				oi.Tags = map[string]string{}
+			}
+			oi.Tags[k[len(attrTagPrefix):]] = v
 		case strings.HasPrefix(k, attrMetaPrefix):
 			if oi.UserMeta == nil {
 				oi.UserMeta = map[string]string{}

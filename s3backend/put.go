@@ -45,18 +45,59 @@ func (b *Backend) PutObject(ctx context.Context, id gateway.Identity, bucket, ke
 }
 
 func checkCondSyntax(m gateway.PutMeta) error {
-	if m.IfNoneMatch != "" && m.IfNoneMatch != "*" {
-		return fmt.Errorf("%w: If-None-Match other than * on a write", gateway.ErrNotImplemented)
+	if strings.Contains(m.IfNoneMatch, ",") || strings.Contains(m.IfMatch, ",") {
+		return fmt.Errorf("%w: a conditional write takes one ETag (or *)", gateway.ErrNotImplemented)
 	}
 	return nil
 }
 
 func unquote(etag string) string { return strings.Trim(strings.TrimSpace(etag), `"`) }
 
-// writeDraft records e in the draft; with a precondition in meta it is
+// writeDraft records e in the draft under meta's precondition. If-Match *
+// ("must exist") and If-None-Match <etag> ("must not be that version")
+// are not conditions the Raft command knows: they are turned into the
+// ones it does (If-Match <current etag>, or If-None-Match * when absent)
+// against the head as read now, which makes the write a compare-and-swap;
+// when the head moves in between, it is read again.
+func (b *Backend) writeDraft(ctx context.Context, t target, e raftmeta.DraftEntry, meta gateway.PutMeta) (raftmeta.DraftEntry, error) {
+	inm := unquote(meta.IfNoneMatch)
+	if meta.IfMatch != "*" && (inm == "" || inm == "*") {
+		return b.writeDraftCond(ctx, t, e, meta)
+	}
+	var lastErr error
+	for range 4 * b.cfg.CondRetries { // each lost race means another writer won
+		o, err := b.lookup(ctx, t, e.Path)
+		exists := err == nil
+		if err != nil && !errors.Is(err, gateway.ErrNoSuchKey) {
+			return raftmeta.DraftEntry{}, err
+		}
+		m := meta
+		m.IfMatch, m.IfNoneMatch = unquote(meta.IfMatch), ""
+		switch {
+		case m.IfMatch != "" && !exists:
+			return raftmeta.DraftEntry{}, fmt.Errorf("%w: %s (If-Match)", gateway.ErrNoSuchKey, e.Path)
+		case m.IfMatch != "" && m.IfMatch != "*" && m.IfMatch != o.info.ETag:
+			return raftmeta.DraftEntry{}, fmt.Errorf("%w: %s does not have ETag %s", gateway.ErrPreconditionFailed, e.Path, m.IfMatch)
+		case inm == "*" && exists, inm != "" && exists && o.info.ETag == inm:
+			return raftmeta.DraftEntry{}, fmt.Errorf("%w: %s has ETag %s (If-None-Match)", gateway.ErrPreconditionFailed, e.Path, o.info.ETag)
+		case exists:
+			m.IfMatch = o.info.ETag
+		default:
+			m.IfNoneMatch = "*"
+		}
+		out, err := b.writeDraftCond(ctx, t, e, m)
+		if !errors.Is(err, gateway.ErrPreconditionFailed) && !errors.Is(err, gateway.ErrNoSuchKey) {
+			return out, err
+		}
+		lastErr = err // the head changed since it was read
+	}
+	return raftmeta.DraftEntry{}, lastErr
+}
+
+// writeDraftCond records e in the draft; with a precondition in meta it is
 // checked atomically in the Raft command against the current head
 // (draft entry, else the base bundle as read here, retried if the label moves).
-func (b *Backend) writeDraft(ctx context.Context, t target, e raftmeta.DraftEntry, meta gateway.PutMeta) (raftmeta.DraftEntry, error) {
+func (b *Backend) writeDraftCond(ctx context.Context, t target, e raftmeta.DraftEntry, meta gateway.PutMeta) (raftmeta.DraftEntry, error) {
 	if meta.IfMatch == "" && meta.IfNoneMatch == "" {
 		out, err := b.meta.PutDraft(ctx, t.Context, t.Repo, e, nil)
 		return out, mapErr(err, gateway.ErrNoSuchBucket)
@@ -117,7 +158,7 @@ func (b *Backend) CopyObject(ctx context.Context, id gateway.Identity, srcBucket
 	if err != nil {
 		return gateway.ObjectInfo{}, err
 	}
-	attrs, cond := o.attrs, gateway.PutMeta{}
+	attrs, cond := withoutUploadID(o.attrs), gateway.PutMeta{}
 	if meta != nil {
 		if attrs, err = attrsOf(*meta); err != nil {
 			return gateway.ObjectInfo{}, err
@@ -151,4 +192,18 @@ func (b *Backend) DeleteObject(ctx context.Context, id gateway.Identity, bucket,
 		return err
 	}
 	return mapErr(b.meta.DeleteDraft(ctx, t.Context, t.Repo, key), gateway.ErrNoSuchBucket)
+}
+
+// withoutUploadID is a copy's attrs: the copy is not the upload's object.
+func withoutUploadID(a map[string]string) map[string]string {
+	if _, ok := a[attrUploadID]; !ok {
+		return a
+	}
+	out := make(map[string]string, len(a))
+	for k, v := range a {
+		if k != attrUploadID {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/datamon-io/datamon/chunk"
@@ -24,20 +23,6 @@ type stored struct {
 
 func (s stored) etag() string { return hex.EncodeToString(s.md5) }
 
-// countingReader hashes and counts what passes through.
-type countingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	c.h.Write(p[:n])
-	return n, err
-}
-
 // storeBody cuts exactly size bytes of body into chunks and stores them,
 // at most cfg.PutParallelism in flight, computing MD5 and size on the way.
 // It returns only when every chunk is acknowledged; ErrIncompleteBody if
@@ -46,7 +31,7 @@ func (b *Backend) storeBody(ctx context.Context, body io.Reader, size int64, con
 	if size < 0 {
 		return stored{}, fmt.Errorf("%w: negative size", gateway.ErrInvalidArgument)
 	}
-	cr := &countingReader{r: io.LimitReader(body, size), h: md5.New()}
+	cr := &chunk.HashReader{R: io.LimitReader(body, size), H: md5.New()}
 	pieces, _, err := chunk.StoreStream(ctx, cr, b.cfg.Chunker, b.cfg.PutParallelism, 0, b.putChunk)
 	if errors.Is(err, chunk.ErrRead) {
 		return stored{}, fmt.Errorf("s3backend: read body: %w", err)
@@ -58,10 +43,10 @@ func (b *Backend) storeBody(ctx context.Context, body io.Reader, size int64, con
 	for i, pc := range pieces {
 		out[i] = raftmeta.DraftChunk{ID: pc.ID, Size: pc.Size}
 	}
-	if cr.n < size {
-		return stored{}, fmt.Errorf("%w: got %d of %d bytes", gateway.ErrIncompleteBody, cr.n, size)
+	if cr.N < size {
+		return stored{}, fmt.Errorf("%w: got %d of %d bytes", gateway.ErrIncompleteBody, cr.N, size)
 	}
-	s := stored{chunks: out, size: cr.n, md5: cr.h.Sum(nil)}
+	s := stored{chunks: out, size: cr.N, md5: cr.H.Sum(nil)}
 	if len(contentMD5) > 0 && !bytes.Equal(contentMD5, s.md5) {
 		return stored{}, fmt.Errorf("%w: Content-MD5 %x, body %x", gateway.ErrBadDigest, contentMD5, s.md5)
 	}

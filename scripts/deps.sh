@@ -26,6 +26,12 @@ done
 # gateway client tests: aws cli v2 from Debian (a pyenv/pip "aws" may be v1) and boto3
 [ -x /usr/bin/aws ] || need+=(awscli)
 /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
+# the Python package's tests and notebook (e2e TestPython): Debian's pytest, pandas, fsspec, nbconvert
+for m in pytest:python3-pytest pandas:python3-pandas fsspec:python3-fsspec \
+  nbconvert:jupyter-nbconvert nbclient:python3-nbclient ipykernel:python3-ipykernel \
+  build:python3-build setuptools:python3-setuptools wheel:python3-wheel mypy:python3-mypy; do
+  /usr/bin/python3 -c "import ${m%%:*}" >/dev/null 2>&1 || need+=("${m#*:}")
+done
 # header -> Debian package (FUSE builds: make build uses -tags fuse3)
 [ -f /usr/include/fuse3/fuse.h ] || need+=(libfuse3-dev)
 

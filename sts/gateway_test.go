@@ -51,7 +51,10 @@ type env struct {
 
 // startGateway runs the real gateway on 127.0.0.1 with memback and the STS
 // service over a jwtauth verifier of a test issuer.
-func startGateway(t *testing.T) *env {
+func startGateway(t *testing.T) *env { t.Helper(); return startGatewayWith(t, nil) }
+
+// startGatewayWith is startGateway with the gateway config adjusted by mod.
+func startGatewayWith(t *testing.T, mod func(*gateway.Config)) *env {
 	t.Helper()
 	is, err := jwtauthtest.NewIssuer(iss, "RS256", "EdDSA")
 	if err != nil {
@@ -79,6 +82,9 @@ func startGateway(t *testing.T) *env {
 	}
 	gcfg := gateway.DefaultConfig()
 	gcfg.Clock, gcfg.Tokens = clk.now, svc
+	if mod != nil {
+		mod(&gcfg)
+	}
 	be, err := memback.New(memback.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func New(cfg Config, clusterSecret []byte, v Verifier) (*Service, error) {
 
 // identity is the gateway identity of a user with grants.
 func identity(ak string, u model.User, g jwtauth.Grants) gateway.Identity {
-	id := gateway.Identity{AccessKey: ak, Name: u.Name, Email: u.Email, Root: g[model.ScopeCluster] == model.PermAdmin}
+	id := gateway.Identity{AccessKey: ak, User: u.Name, Name: u.Name, Email: u.Email, Root: g[model.ScopeCluster] == model.PermAdmin}
 	if len(g) > 0 {
 		id.Grants = make(map[string]string, len(g))
 		for s, p := range g {

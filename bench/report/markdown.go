@@ -118,6 +118,9 @@ func writeRow(b *strings.Builder, m Measurement) {
 		if m.PeerRatio > 0 {
 			pr = fmt.Sprintf("%.2f×", m.PeerRatio)
 		}
+		if t := m.TargetText(); t != "" {
+			pr += " (target " + t + ")"
+		}
 	}
 	notes := m.Notes
 	if m.Reason != "" {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -62,6 +63,12 @@ type Measurement struct {
 	// LowerIsBetter marks latencies and times: the peer ratio is then
 	// PeerValue / Value so that > 1 always means "better than the peer".
 	LowerIsBetter bool `json:"lower_is_better,omitempty"`
+
+	// MinPeerRatio, when set, is the target: the lowest acceptable
+	// PeerRatio (0.95: at most 5 % worse than the peer). Resolve sets
+	// TargetMet once both values are known; it stays nil otherwise.
+	MinPeerRatio float64 `json:"min_peer_ratio,omitempty"`
+	TargetMet    *bool   `json:"target_met,omitempty"`
 
 	Notes  string `json:"notes,omitempty"`
 	Status Status `json:"status"`
@@ -130,7 +137,7 @@ func (r *Run) Resolve() {
 	}
 	for i := range r.Measurements {
 		m := &r.Measurements[i]
-		m.CeilingValue, m.Ratio, m.PeerValue, m.PeerRatio = 0, 0, 0, 0
+		m.CeilingValue, m.Ratio, m.PeerValue, m.PeerRatio, m.TargetMet = 0, 0, 0, 0, nil
 		if c, ok := byName[m.Ceiling]; ok && m.Ceiling != "" {
 			m.CeilingValue = c.Value
 			if m.Status == StatusOK && c.Value > 0 {
@@ -147,7 +154,33 @@ func (r *Run) Resolve() {
 				}
 			}
 		}
+		if m.MinPeerRatio > 0 && m.PeerRatio > 0 {
+			met := m.PeerRatio >= m.MinPeerRatio
+			m.TargetMet = &met
+		}
 	}
+}
+
+// WithTarget sets the lowest acceptable ratio to the peer (MinPeerRatio).
+func (m Measurement) WithTarget(minPeerRatio float64) Measurement {
+	m.MinPeerRatio = minPeerRatio
+	return m
+}
+
+// TargetText describes the target and whether it is met ("" without one):
+// "≥ 0.95×: met", "≥ 0.95×: NOT MET", "≥ 0.95×: unknown".
+func (m Measurement) TargetText() string {
+	if m.MinPeerRatio <= 0 {
+		return ""
+	}
+	t := fmt.Sprintf("≥ %.2f×: ", m.MinPeerRatio)
+	switch {
+	case m.TargetMet == nil:
+		return t + "unknown"
+	case *m.TargetMet:
+		return t + "met"
+	}
+	return t + "NOT MET"
 }
 
 // Groups returns the group names in first-seen order.

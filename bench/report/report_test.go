@@ -49,6 +49,35 @@ func TestResolveRatios(t *testing.T) {
 	}
 }
 
+// A target on the peer ratio is met, missed, or unknown (no peer value);
+// the markdown row says which.
+func TestResolveTarget(t *testing.T) {
+	ref := OK("product", "p.off", 100, "ops/s")
+	met := OK("product", "p.on", 96, "ops/s").Against("", "p.off").WithTarget(0.95)
+	missed := OK("product", "p.jwt", 94, "ops/s").Against("", "p.off").WithTarget(0.95)
+	unknown := OK("product", "p.x", 94, "ops/s").Against("", "p.absent").WithTarget(0.95)
+	plain := OK("product", "p.y", 50, "ops/s").Against("", "p.off")
+	r := &Run{Measurements: []Measurement{ref, met, missed, unknown, plain}}
+	r.Resolve()
+	ms := r.Measurements
+	if ms[1].TargetMet == nil || !*ms[1].TargetMet || ms[1].TargetText() != "≥ 0.95×: met" {
+		t.Fatalf("0.96 against 0.95: %+v %q", ms[1].TargetMet, ms[1].TargetText())
+	}
+	if ms[2].TargetMet == nil || *ms[2].TargetMet || ms[2].TargetText() != "≥ 0.95×: NOT MET" {
+		t.Fatalf("0.94 against 0.95: %+v %q", ms[2].TargetMet, ms[2].TargetText())
+	}
+	if ms[3].TargetMet != nil || ms[3].TargetText() != "≥ 0.95×: unknown" || ms[4].TargetText() != "" || ms[4].TargetMet != nil {
+		t.Fatalf("no peer / no target: %+v %+v", ms[3], ms[4])
+	}
+	var b strings.Builder
+	if err := WriteMarkdown(&b, r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| 0.94× (target ≥ 0.95×: NOT MET) |") || !strings.Contains(b.String(), "| 0.96× (target ≥ 0.95×: met) |") {
+		t.Fatalf("markdown:\n%s", b.String())
+	}
+}
+
 func TestWriteRoundTripAndMarkdown(t *testing.T) {
 	dir := t.TempDir()
 	r := sampleRun()

@@ -55,8 +55,22 @@ func (e *Env) openCluster(ctx context.Context) (*ClusterInfo, error) {
 
 // startLocal starts a local cluster of the given shape in the work
 // sub-directory name (voters 0: the node default); the caller stops it
-// (cl.Stop).
+// (cl.Stop). It speaks plain HTTP, like the figures' clients.
 func (e *Env) startLocal(ctx context.Context, name string, nodes, sites int, ec string, voters int) (*localcluster.Cluster, *ClusterInfo, error) {
+	return e.startLocalWith(ctx, name, nodes, sites, ec, voters, localOptions{})
+}
+
+// localOptions are the extras of a figure's own local cluster.
+type localOptions struct {
+	// TLS gives the cluster a CA (localcluster, as `datamon cluster
+	// local` does): mutual TLS between nodes, https on the API and S3.
+	// ClusterInfo.TLS and CAFile then let clients trust it.
+	TLS bool
+	// Extra flags for every node (e.g. --config node.yaml).
+	Extra []string
+}
+
+func (e *Env) startLocalWith(ctx context.Context, name string, nodes, sites int, ec string, voters int, o localOptions) (*localcluster.Cluster, *ClusterInfo, error) {
 	c := e.Cfg
 	if c.Binary == "" {
 		return nil, nil, Skip("no datamon binary: set DATAMON_BIN (make bench does) or pass -config/-endpoints")
@@ -68,11 +82,10 @@ func (e *Env) startLocal(ctx context.Context, name string, nodes, sites int, ec 
 	lc.Nodes, lc.Sites, lc.EC, lc.Voters = nodes, sites, ec, voters
 	lc.Dir = filepath.Join(e.Work, name)
 	lc.Binary = c.Binary
-	// The figures' HTTP clients speak plain HTTP; the TLS on/off figure
-	// (issue 15's benchmark) is still to come.
-	lc.TLS = false
+	lc.TLS = o.TLS
+	lc.ExtraArgs = o.Extra
 	lc.Logger = e.Log
-	e.Log.Info("starting local cluster", "nodes", lc.Nodes, "sites", lc.Sites, "ec", lc.EC, "dir", lc.Dir)
+	e.Log.Info("starting local cluster", "nodes", lc.Nodes, "sites", lc.Sites, "ec", lc.EC, "tls", lc.TLS, "dir", lc.Dir)
 	cl, err := localcluster.Start(ctx, lc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: local cluster: %w", ErrNoCluster, err)
@@ -83,7 +96,8 @@ func (e *Env) startLocal(ctx context.Context, name string, nodes, sites int, ec 
 // localInfo describes a local cluster for figures.
 func localInfo(cl *localcluster.Cluster) *ClusterInfo {
 	ci := &ClusterInfo{Endpoints: cl.APIURLs(), AccessKey: cl.Secrets.AccessKey, SecretKey: cl.Secrets.SecretKey,
-		ConfigPath: cl.ClientConfigPath(), Local: true, ClusterSecret: cl.Secrets.ClusterSecret}
+		ConfigPath: cl.ClientConfigPath(), Local: true, ClusterSecret: cl.Secrets.ClusterSecret,
+		CAFile: cl.CAFile(), TLS: cl.TLSConfig()}
 	if len(cl.Nodes) > 0 {
 		ci.S3Endpoint = cl.Nodes[0].S3URL()
 	}

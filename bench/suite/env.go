@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,6 +52,9 @@ type ClusterInfo struct {
 	// NodeIDs and NodeDirs (data dirs) are per node, local clusters only.
 	NodeIDs  []string
 	NodeDirs []string
+	// CAFile and TLS trust a local TLS cluster's CA ("" and nil: plain HTTP).
+	CAFile string
+	TLS    *tls.Config
 }
 
 func newEnv(cfg Config, work string) *Env {

@@ -79,13 +79,17 @@ func runLabels(ctx context.Context, e *Env) ([]report.Measurement, error) {
 		_, err := c.SetLabel(ctx, ctxName, repo, fmt.Sprintf("c%02d-%03d", cl, (seq+100)%100), b.ID, client.LabelOptions{})
 		return err
 	}
+	// Where the time goes: every node's CPU and goroutines during the load.
+	profDone := make(chan string, 1)
+	go func() { profDone <- profileCluster(ctx, e, e.Profile.LoadDuration) }()
 	res, err := load.Run(ctx, load.Config{Clients: e.Profile.Clients, Duration: e.Profile.LoadDuration, Warmup: 2}, op)
+	prof := <-profDone
 	if err != nil {
 		return nil, fmt.Errorf("suite: labels: %w", err)
 	}
 	ops := report.OK(GroupProduct, LabelsOps, res.OpsPerSec, "ops/s").Against(ceiling.DiskSyncIOPS, peer.EtcdPutOps).
-		WithNotes(fmt.Sprintf("client.SetLabel, %d clients, 100 labels each, %d ops, %d errors; ceiling = unbatched fdatasync rate",
-			res.Clients, res.Ops, res.Errors))
+		WithNotes(fmt.Sprintf("client.SetLabel, %d clients, 100 labels each, %d ops, %d errors; ceiling = unbatched fdatasync rate\n%s",
+			res.Clients, res.Ops, res.Errors, prof))
 	p50 := report.OK(GroupProduct, LabelsP50, load.Ms(res.P50), "ms").Against("", peer.EtcdPutP50)
 	p99 := report.OK(GroupProduct, LabelsP99, load.Ms(res.P99), "ms").Against("", peer.EtcdPutP99)
 	p50.LowerIsBetter, p99.LowerIsBetter = true, true

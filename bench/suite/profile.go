@@ -32,6 +32,9 @@ type Profile struct {
 	MetadataBundles int
 	// LFSBytes is the size of the Git LFS object set (product.lfs).
 	LFSBytes int64
+	// IdentityRounds is how many interleaved rounds product.identity runs
+	// (each: every TLS × credential cell for LoadDuration/2).
+	IdentityRounds int
 	// FigureTimeout bounds one figure.
 	FigureTimeout time.Duration
 }
@@ -51,6 +54,7 @@ func Quick() Profile {
 		FileCounts:      []int{1000, 10_000},
 		MetadataBundles: 200,
 		LFSBytes:        128 << 20,
+		IdentityRounds:  2,
 		FigureTimeout:   3 * time.Minute,
 	}
 }
@@ -70,6 +74,7 @@ func Full() Profile {
 		FileCounts:      []int{10_000, 100_000, 1_000_000},
 		MetadataBundles: 1000,
 		LFSBytes:        1 << 30,
+		IdentityRounds:  5,
 		FigureTimeout:   30 * time.Minute,
 	}
 }
@@ -90,6 +95,7 @@ func Tiny() Profile {
 	p.PlacementNodes = []int{10, 100}
 	p.MetadataBundles = 50
 	p.FileCounts = []int{300, 1000}
+	p.IdentityRounds = 1
 	p.FigureTimeout = time.Minute
 	return p
 }

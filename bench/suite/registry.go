@@ -75,5 +75,7 @@ func Default() *Registry {
 	registerCeilings(r)
 	registerPeers(r)
 	registerProduct(r)
+	registerPython(r) // fig_python.go
+	registerIdentity(r)
 	return r
 }

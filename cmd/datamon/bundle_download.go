@@ -44,6 +44,10 @@ func (a *app) bundleDownloadCmd() *cobra.Command {
 			if opt.Bundle, err = a.pickBundle(cmd, c, s.context, v[0]); err != nil {
 				return err
 			}
+			filter, _ := cmd.Flags().GetString("name-filter")
+			if err := a.recordInput(cmd, c, s.context, v[0], opt.Bundle, filter); err != nil { // run_inputs.go
+				return err
+			}
 			fmt.Fprintf(a.out, "Using bundle: %s\n", opt.Bundle.ID)
 			st, err := transfer.Download(ctxOf(cmd), c, opt)
 			bar.finish()
@@ -90,6 +94,9 @@ func (a *app) bundleDownloadFileCmd() *cobra.Command {
 			}
 			b, err := a.pickBundle(cmd, c, s.context, v[0])
 			if err != nil {
+				return err
+			}
+			if err := a.recordInput(cmd, c, s.context, v[0], b, v[2]); err != nil { // run_inputs.go
 				return err
 			}
 			fmt.Fprintf(a.out, "Using bundle: %s\n", b.ID)

@@ -23,6 +23,10 @@ func main() {
 	cmd, err := newRootCmd().ExecuteContextC(ctx)
 	interrupted := ctx.Err() != nil
 	stop()
+	var es exitStatus // run exec: its command's exit status, already reported
+	if errors.As(err, &es) {
+		os.Exit(es.code)
+	}
 	if err != nil {
 		if interrupted && !errors.As(err, new(usageError)) {
 			// The command was cut short by Ctrl-C: say what that means for

@@ -45,6 +45,9 @@ Needs a datamon built with FUSE (make build) and fuse3 (Linux), macFUSE (macOS) 
 			if err != nil {
 				return err
 			}
+			if err := a.recordInput(cmd, c, s.context, v[0], b, ""); err != nil { // run_inputs.go
+				return err
+			}
 			m, err := fusefs.MountReadOnly(ctxOf(cmd), c, cfg, b, v[1])
 			if err != nil {
 				return err

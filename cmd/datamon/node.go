@@ -142,6 +142,7 @@ flags given on the command line win.`,
 	f.IntVar(&cfg.AuthFailuresPerSource, "auth-failures-per-source", 0, "failed authentications from one address, any key, that throttle the address (0: 100)")
 	f.DurationVar(&cfg.AuthFailureWindow, "auth-failure-window", 0, "sliding window failed authentications are counted in (0: 15m)")
 	f.DurationVar(&cfg.LFSHrefTTL, "lfs-href-ttl", 0, "how long Git LFS transfer hrefs stay valid (0: 1h)")
+	f.BoolVar(&cfg.LFSSpreadTransfers, "lfs-spread-transfers", false, "point Git LFS transfer hrefs at the node chosen per object among the alive nodes' advertised API addresses, not the batch's node (clients must reach every node)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	f.DurationVar(&clockOffset, "test-clock-offset", 0, "shift this node's clock (fault-injection tests only)")

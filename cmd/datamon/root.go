@@ -89,6 +89,7 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	root.AddCommand(newGCCmd(a))
 	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.userCmd(), a.keyCmd(), a.grantCmd(), a.debugCmd(), a.lfsCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
 	root.AddCommand(a.auditCmd())
+	root.AddCommand(a.runCmd(), a.lineageCmd()) // run.go, lineage.go
 	rejectUnknownSubcommands(root)
 	a.registerCompletions(root)
 	return root
@@ -105,7 +106,11 @@ type settings struct {
 // resolve applies the precedence flag > environment > config file > default.
 func (a *app) resolve(cmd *cobra.Command) (settings, error) {
 	var s settings
-	if a.output != "text" && a.output != "json" {
+	dot := cmd != nil && cmd.Annotations[annOutputDot] != ""
+	if a.output != "text" && a.output != "json" && (a.output != "dot" || !dot) {
+		if dot {
+			return s, usagef("--output must be text, json or dot, not %q", a.output)
+		}
 		return s, usagef("--output must be text or json, not %q", a.output)
 	}
 	path, explicit := a.configFile()
@@ -159,6 +164,7 @@ func (a *app) client(cmd *cobra.Command) (*client.Client, settings, error) {
 	}
 	cfg := s.file.ClientConfig()
 	cfg.Logger = a.logger()
+	cfg.Run = a.getenv(client.RunEnvVar) // commits become outputs of the run (run.go)
 	if a.dial != nil {
 		cfg.Dial = func(addr string) (net.Conn, error) { return a.dial(addr) }
 	}

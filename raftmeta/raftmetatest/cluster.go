@@ -306,6 +306,15 @@ func (c *Cluster) shutdown(nd *Node) {
 	_ = logs.Close()
 }
 
+// SetSecret changes the cluster secret nodes (re)start with from now on:
+// a node restarted after it runs on its old state with the new secret (an
+// operator's mistake that leaves its sealed access-key secrets unreadable).
+func (c *Cluster) SetSecret(secret []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts.Secret = secret
+}
+
 // Restart starts a stopped or crashed node on its surviving state.
 func (c *Cluster) Restart(id string) {
 	c.t.Helper()

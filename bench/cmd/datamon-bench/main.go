@@ -96,6 +96,9 @@ func summary(w io.Writer, r *report.Run) {
 		if m.PeerRatio > 0 {
 			pr = fmt.Sprintf("%.2f×", m.PeerRatio)
 		}
+		if t := m.TargetText(); t != "" {
+			pr += " (" + t + ")"
+		}
 		st := string(m.Status)
 		if m.Reason != "" {
 			st += ": " + firstLine(m.Reason, 70)
