@@ -203,18 +203,23 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 	t.Logf("rotated in %s; old secret valid until %s (%s after the answer)", rotAck.Sub(rotStart), e.Format(time.RFC3339Nano), e.Sub(rotAck))
 
 	// The new-secret loop starts as soon as the secret is known and runs
-	// until the old loop has stopped and each worker has done five more
-	// PUTs after that (after the old secret's refusals).
+	// until the old loop has stopped and each worker has had five PUTs
+	// sent after the old secret's expiry succeed. A PUT counts by when it
+	// was sent, not when it returned: on a loaded machine one sent before
+	// the expiry can return after the old loop stopped.
 	nw := newRotLoop(c, "new", id, ks.Secret)
 	newDone := nw.run("rot", 2, func() func(rotPut) bool {
 		after := 0
-		return func(rotPut) bool {
+		return func(p rotPut) bool {
+			if p.ok && p.start.After(e) {
+				after++
+			}
 			select {
 			case <-oldDone:
-				after++
+				return after >= 5
 			default:
+				return false
 			}
-			return after >= 5
 		}
 	})
 	waitDone(t, "old-secret loop", oldDone, grace+40*time.Second)
