@@ -131,6 +131,10 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 		s.writeError(rc, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit))
 		return
 	}
+	if ctx, err = withRequestID(ctx, rc, key); err != nil { // request_id.go
+		s.writeError(rc, err)
+		return
+	}
 	if rc.QueryArgs().GetBool("stale") && method == fasthttp.MethodGet {
 		ctx = s.cfg.Stale(ctx)
 	}
