@@ -78,10 +78,17 @@ func (f *fsm) checkRequest(b pebble.Reader, s *requestStamp, nowMs int64) (res *
 	if err != nil {
 		f.fatal("read request record", err)
 	}
+	expired := func() *applyResult {
+		return &applyResult{Err: fmt.Errorf("%w: request %s is older than the deduplication window (%d ms, %d requests); it was not applied now, re-read before sending a new request",
+			model.ErrRequestExpired, s.ID, s.Keep, s.Max)}
+	}
 	if found {
+		if rec.Issued < nowMs-s.Keep { // not pruned yet; expired all the same
+			return expired(), true
+		}
 		if !bytes.Equal(rec.Sum, s.Sum) {
 			return &applyResult{Err: fmt.Errorf("%w: request %s was %s with another operation",
-				model.ErrRequestReused, s.ID, "applied")}, true
+				model.ErrRequestReused, s.ID, "sent")}, true
 		}
 		return &applyResult{Index: rec.Index, Data: rec.Data, Err: decodeError(rec.Err)}, true
 	}
@@ -91,8 +98,7 @@ func (f *fsm) checkRequest(b pebble.Reader, s *requestStamp, nowMs int64) (res *
 	}
 	switch {
 	case s.Issued <= int64(horizon) || s.Issued < nowMs-s.Keep:
-		return &applyResult{Err: fmt.Errorf("%w: request %s is older than the deduplication window (%d ms, %d requests); it was not applied now, re-read before sending a new request",
-			model.ErrRequestExpired, s.ID, s.Keep, s.Max)}, true
+		return expired(), true
 	case s.Keep > 0 && s.Issued > nowMs+s.Keep:
 		return &applyResult{Err: fmt.Errorf("%w: request %s issued %d ms ahead of the cluster clock",
 			model.ErrInvalid, s.ID, s.Issued-nowMs)}, true
