@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -312,3 +313,21 @@ func TestResentMoveKeepsFirstOutcome(t *testing.T) {
 type quietLogger struct{}
 
 func (quietLogger) Printf(string, ...any) {}
+
+// A malformed request ID is refused with 400 before anything runs; reads
+// ignore the header.
+func TestMalformedRequestIDRefused(t *testing.T) {
+	n := bareNode(newMemMeta(allKeys...))
+	body := []byte(`{"name":"x","description":"d"}`)
+	req := signedReq(rootKey, "POST", "/v1/contexts/default/repos", body, body, time.Now())
+	req.Header.Set(api.HeaderRequestID, "not-a-request-id")
+	resp := raw(n, req)
+	if resp.StatusCode() != fasthttp.StatusBadRequest || !strings.Contains(string(resp.Body()), api.HeaderRequestID) {
+		t.Fatalf("malformed ID: %d %s", resp.StatusCode(), resp.Body())
+	}
+	get := signedReq(rootKey, "GET", "/v1/contexts/default/repos/x", nil, nil, time.Now())
+	get.Header.Set(api.HeaderRequestID, "not-a-request-id")
+	if resp := raw(n, get); resp.StatusCode() != fasthttp.StatusNotFound {
+		t.Fatalf("read of the refused repo: %d %s", resp.StatusCode(), resp.Body())
+	}
+}
