@@ -306,6 +306,15 @@ func TestResentMoveKeepsFirstOutcome(t *testing.T) {
 	if _, err := m.GetRepo(ctx, d, "b"); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("repo b: %v", err)
 	}
+	// An ID issued before the window (1 h by default) is refused as
+	// expired (409, not resent) and applies nothing.
+	lctx, _ := client.WithRequestID(ctx, reqid.New(time.Now().Add(-2*time.Hour)))
+	if _, err := cl.CreateRepo(lctx, model.Repo{Context: d, Name: "late", Description: "x"}); !errors.Is(err, model.ErrRequestExpired) {
+		t.Fatalf("expired ID: %v", err)
+	}
+	if _, err := m.GetRepo(ctx, d, "late"); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("repo of the expired request: %v", err)
+	}
 }
 
 // quietLogger drops fasthttp's per-connection errors (every dropped

@@ -147,5 +147,8 @@ func decodeCommand(b []byte) (*command, error) {
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
 	}
+	if err := c.Req.check(); err != nil { // request.go
+		return nil, err
+	}
 	return &c, nil
 }

@@ -3,6 +3,7 @@ package raftmeta
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 
@@ -60,6 +61,32 @@ func reqAgeKey(issued int64, scope, id string) []byte {
 	return append(k, scope+sep+id...)
 }
 
+// check reports whether a decoded stamp is well formed (nil is: no ID).
+func (s *requestStamp) check() error {
+	if s == nil {
+		return nil
+	}
+	if s.ID == "" || len(s.ID) > reqid.MaxLen+12 || len(s.Scope) > 1024 || len(s.Sum) != sha256.Size || s.Keep < 0 {
+		return fmt.Errorf("%w: malformed request stamp", ErrBadCommand)
+	}
+	return nil
+}
+
+// window returns the stamp's window, the defaults where it has none (a
+// command from before the leader stamped windows; constants, so every
+// replica agrees).
+func (s *requestStamp) window() (keep int64, size uint64) {
+	d := DefaultConfig()
+	keep, size = s.Keep, s.Max
+	if keep <= 0 {
+		keep = d.RequestMaxAge.Milliseconds()
+	}
+	if size == 0 {
+		size = d.RequestWindow
+	}
+	return keep, size
+}
+
 // stampRequest attaches the client request carried by ctx (if any) to cmd.
 func stampRequest(ctx context.Context, cmd *command) {
 	r := reqid.From(ctx)
@@ -78,12 +105,13 @@ func (f *fsm) checkRequest(b pebble.Reader, s *requestStamp, nowMs int64) (res *
 	if err != nil {
 		f.fatal("read request record", err)
 	}
+	keep, size := s.window()
 	expired := func() *applyResult {
 		return &applyResult{Err: fmt.Errorf("%w: request %s is older than the deduplication window (%d ms, %d requests); it was not applied now, re-read before sending a new request",
-			model.ErrRequestExpired, s.ID, s.Keep, s.Max)}
+			model.ErrRequestExpired, s.ID, keep, size)}
 	}
 	if found {
-		if rec.Issued < nowMs-s.Keep { // not pruned yet; expired all the same
+		if rec.Issued < nowMs-keep { // not pruned yet; expired all the same
 			return expired(), true
 		}
 		if !bytes.Equal(rec.Sum, s.Sum) {
@@ -97,9 +125,9 @@ func (f *fsm) checkRequest(b pebble.Reader, s *requestStamp, nowMs int64) (res *
 		f.fatal("read request horizon", err)
 	}
 	switch {
-	case s.Issued <= int64(horizon) || s.Issued < nowMs-s.Keep:
+	case s.Issued <= int64(horizon) || s.Issued < nowMs-keep:
 		return expired(), true
-	case s.Keep > 0 && s.Issued > nowMs+s.Keep:
+	case s.Issued > nowMs+keep:
 		return &applyResult{Err: fmt.Errorf("%w: request %s issued %d ms ahead of the cluster clock",
 			model.ErrInvalid, s.ID, s.Issued-nowMs)}, true
 	}
@@ -109,6 +137,7 @@ func (f *fsm) checkRequest(b pebble.Reader, s *requestStamp, nowMs int64) (res *
 // recordRequest stores the outcome of cmd's request in b (an indexed
 // batch) and prunes the window.
 func (f *fsm) recordRequest(b *pebble.Batch, s *requestStamp, index uint64, data []byte, outcome error, nowMs int64) {
+	keep, size := s.window()
 	rec := requestRecord{Issued: s.Issued, Sum: s.Sum, Index: index, Data: data, Err: encodeError(outcome)}
 	(&txn{b: b}).putJSON(reqKey(s.Scope, s.ID), rec)
 	_ = b.Set(reqAgeKey(s.Issued, s.Scope, s.ID), nil, nil)
@@ -129,10 +158,10 @@ func (f *fsm) recordRequest(b *pebble.Batch, s *requestStamp, index uint64, data
 	for ok := it.First(); ok; ok = it.Next() {
 		k := it.Key()
 		issued := int64(binary.BigEndian.Uint64(k[len(prefixReqAge):]))
-		if n <= s.Max && issued >= nowMs-s.Keep {
+		if n <= size && issued >= nowMs-keep {
 			break
 		}
-		if n > s.Max {
+		if n > size {
 			horizon = max(horizon, uint64(issued))
 		}
 		scopeID := k[len(prefixReqAge)+8:]
