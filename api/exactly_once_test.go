@@ -211,6 +211,11 @@ func TestWritesExactlyOnceWhenRepliesAreLost(t *testing.T) {
 		if n := proxy.tries(id); n != 2 {
 			t.Errorf("%s: %d attempts reached the node, want 2 (first answer lost, one resend)", w.name, n)
 		}
+		if w.name == "key create" {
+			if ks, err := cl.ListKeys(ctx, "ada"); err != nil || len(ks) != 1 || ks[0].ID != key.ID {
+				t.Errorf("ada's keys after a resent create: %+v %v, want only %s", ks, err, key.ID)
+			}
+		}
 		if w.name == "key rotate" {
 			kc := newClient(t, mn, model.AccessKey{ID: key.ID, Secret: key.Secret}, "http://lossy:7000")
 			if _, err := kc.GetRepo(ctx, d, "r"); err != nil {
