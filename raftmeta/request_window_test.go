@@ -119,17 +119,20 @@ func TestRequestWindowSurvivesSnapshotAndLeaderKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	applied := m.AppliedIndex()
-	for i := 0; err == nil; i++ {
-		_, err = m.CreateRepo(ctx, model.Repo{Context: d, Name: fmt.Sprintf("f%d", i), Description: "x"})
-		if first, _ := c.FirstLogIndex(leader); first > applied+1 {
-			break
+	// Write until a snapshot compacted the leader's log past the request
+	// (snapshots run in the background: poll with a deadline).
+	i := 0
+	if err := raftmetatest.WaitFor(60*time.Second, func() error {
+		i++
+		if _, err := m.CreateRepo(ctx, model.Repo{Context: d, Name: fmt.Sprintf("f%d", i), Description: "x"}); err != nil {
+			return err
 		}
-		if i > 500 {
-			t.Fatal("the leader's log was never compacted past the request")
+		if first, _ := c.FirstLogIndex(leader); first <= applied+1 {
+			return fmt.Errorf("log starts at %d, request at %d", first, applied)
 		}
-	}
-	if err != nil {
-		t.Fatal(err)
+		return nil
+	}); err != nil {
+		t.Fatalf("the leader's log was never compacted past the request: %v", err)
 	}
 	c.Heal()
 	if _, err := c.Converged(ctx, 30*time.Second); err != nil {
