@@ -120,7 +120,9 @@ func (c *Client) do(ctx context.Context, cl call) (int, []byte, error) {
 	// One request ID for every attempt: the cluster applies the write once
 	// and answers a resend with the first outcome, so a write is resent
 	// after a timeout, a reset or a lost leader like a read.
-	cl.requestID = c.requestID(ctx, cl.method)
+	if !cl.unsigned { // chunk bodies are content-addressed: no ID, no server-side digest of MiBs
+		cl.requestID = c.requestID(ctx, cl.method)
+	}
 	resendable := cl.idempotent || cl.requestID != ""
 	n := len(c.endpoints)
 	start := int(c.preferred.Load())

@@ -133,6 +133,12 @@ func TestWritesResendWithOneRequestID(t *testing.T) {
 	if ids := cn.requestIDs("DELETE " + path + "/draft"); len(ids) != 3 {
 		t.Errorf("pinned ID: %d distinct IDs, want 3", len(ids))
 	}
+	// Chunk uploads are content-addressed: no ID (the node would digest
+	// every MiB body for nothing).
+	_, _ = c.PutChunk(ctx, []byte("chunk"))
+	if ids := cn.requestIDs("PUT /v1/chunks"); len(ids) != 1 || ids[0] != "" {
+		t.Errorf("chunk upload sent request IDs %q", ids)
+	}
 	if _, err := WithRequestID(ctx, "not-an-id"); err == nil {
 		t.Error("WithRequestID accepted a malformed ID")
 	}
