@@ -132,8 +132,7 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 		return
 	}
 	// Chunk uploads (the UNSIGNED-PAYLOAD routes) are content-addressed:
-	// they need no request ID, and
-	// their bodies are not digested again (request_id.go).
+	// they need no request ID, and their bodies are not digested again.
 	if !rt.unsignedOK {
 		if ctx, err = withRequestID(ctx, rc, key); err != nil {
 			s.writeError(rc, err)
