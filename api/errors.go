@@ -47,6 +47,8 @@ const (
 	CodeNotServing       = "NotServing" // 503, not processed at all (ErrNotServing)
 	CodeNodesDown        = "NodesDown"  // 503, write refused: too few owners up (model.ErrNodesDown)
 	CodeInternal         = "Internal"
+	CodeRequestExpired   = "RequestExpired" // 409, resend after the dedup window (model.ErrRequestExpired)
+	CodeRequestReused    = "RequestReused"  // 409, request ID of another operation (model.ErrRequestReused)
 )
 
 // ErrorBody is the JSON error envelope.
@@ -65,6 +67,10 @@ func CodeFor(err error, unavailable func(error) bool) (string, int) {
 	switch {
 	case errors.Is(err, model.ErrNotFound), errors.Is(err, ErrRoute):
 		return CodeNotFound, fasthttp.StatusNotFound
+	case errors.Is(err, model.ErrRequestExpired):
+		return CodeRequestExpired, fasthttp.StatusConflict
+	case errors.Is(err, model.ErrRequestReused):
+		return CodeRequestReused, fasthttp.StatusConflict
 	case errors.Is(err, model.ErrExists):
 		return CodeExists, fasthttp.StatusConflict
 	case errors.Is(err, model.ErrNotEmpty):

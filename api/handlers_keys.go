@@ -51,7 +51,7 @@ func (s *Server) createKey(ctx context.Context, r *request) error {
 			return fmt.Errorf("api: create key for user %q: %w", req.User, err)
 		}
 		s.log.Info("access key created", "key", out.ID, "user", out.User, "grants", len(out.Grants), "by", r.key.ID)
-		s.writeJSON(r.rc, fasthttp.StatusCreated, KeySecret{KeyInfo: NewKeyInfo(out), Secret: k.Secret})
+		s.writeJSON(r.rc, fasthttp.StatusCreated, KeySecret{KeyInfo: NewKeyInfo(out), Secret: firstSecret(out, k.Secret)})
 		return nil
 	}
 }
@@ -166,7 +166,7 @@ func (s *Server) rotateKey(ctx context.Context, r *request) error {
 		return fmt.Errorf("api: rotate key %q: %w", keyID, err)
 	}
 	s.log.Info("access key rotated", "key", keyID, "grace", grace, "by", r.key.ID)
-	s.writeJSON(r.rc, fasthttp.StatusOK, KeySecret{KeyInfo: NewKeyInfo(out), Secret: secret})
+	s.writeJSON(r.rc, fasthttp.StatusOK, KeySecret{KeyInfo: NewKeyInfo(out), Secret: firstSecret(out, secret)})
 	return nil
 }
 
@@ -231,4 +231,14 @@ func (s *Server) removeGrant(ctx context.Context, r *request) error {
 	s.log.Info("grant removed", "key", keyID, "scope", scope, "by", r.key.ID)
 	s.writeJSON(r.rc, fasthttp.StatusOK, NewKeyInfo(out))
 	return nil
+}
+
+// firstSecret is the secret to show for a created or rotated key: the one
+// the store returns (for a resent request, the first attempt's secret,
+// not the one this attempt generated), else the one sent.
+func firstSecret(out model.AccessKey, sent string) string {
+	if out.Secret != "" {
+		return out.Secret
+	}
+	return sent
 }

@@ -131,6 +131,14 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 		s.writeError(rc, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit))
 		return
 	}
+	// Chunk uploads (the UNSIGNED-PAYLOAD routes) are content-addressed:
+	// they need no request ID, and their bodies are not digested again.
+	if !rt.unsignedOK {
+		if ctx, err = withRequestID(ctx, rc, key); err != nil {
+			s.writeError(rc, err)
+			return
+		}
+	}
 	if rc.QueryArgs().GetBool("stale") && method == fasthttp.MethodGet {
 		ctx = s.cfg.Stale(ctx)
 	}

@@ -82,10 +82,10 @@ func (c *Client) SetLabel(ctx context.Context, ctxName, repo, name, bundleID str
 	if contrib := c.contributor(model.Contributor{}); contrib != (model.Contributor{}) {
 		req.Contributor = &contrib
 	}
-	// No label move is idempotent, not even an unconditional one: resent
-	// after it applied and after another writer moved the label, it moves
-	// the label back, and readers see the old value reappear (jepsen
-	// scenario datamon-open-client-retries).
+	// A label move is not idempotent (a resend applied again after another
+	// writer's move would move the label back: jepsen bug 7); its request
+	// ID makes the resend safe: the cluster answers it with the first
+	// outcome (do).
 	err := c.sendJSON(ctx, fasthttp.MethodPut, repoPath(ctxName, repo)+"/labels/"+name, false, req, &out)
 	return out, err
 }

@@ -105,6 +105,8 @@ type call struct {
 	idempotent bool
 	// check validates a 2xx answer; a failure counts as retryable.
 	check func(body []byte) error
+	// requestID is sent on every attempt of a write (do sets it).
+	requestID string
 }
 
 // do runs c with failover and returns the 2xx status and body.
@@ -115,6 +117,13 @@ func (c *Client) do(ctx context.Context, cl call) (int, []byte, error) {
 		}
 		cl.query.Set("stale", "true")
 	}
+	// One request ID for every attempt: the cluster applies the write once
+	// and answers a resend with the first outcome, so a write is resent
+	// after a timeout, a reset or a lost leader like a read.
+	if !cl.unsigned { // chunk bodies are content-addressed: no ID, no server-side digest of MiBs
+		cl.requestID = c.requestID(ctx, cl.method)
+	}
+	resendable := cl.idempotent || cl.requestID != ""
 	n := len(c.endpoints)
 	start := int(c.preferred.Load())
 	var lastErr error
@@ -134,7 +143,7 @@ func (c *Client) do(ctx context.Context, cl call) (int, []byte, error) {
 			return status, body, nil
 		}
 		lastErr = err
-		if !retryable(err, cl.idempotent) || ctx.Err() != nil {
+		if !retryable(err, resendable) || ctx.Err() != nil {
 			return 0, nil, err
 		}
 		c.log.Debug("retrying on another endpoint", "method", cl.method, "path", cl.path,

@@ -8,14 +8,16 @@
 // retried; they come back as *APIError, which unwraps to the model sentinels
 // (errors.Is(err, model.ErrNotFound)).
 //
-// Writes whose resend could undo or repeat an effect (CreateContext,
-// CreateRepo, CommitBundle, CommitDraft, SetLabel — conditional or not: a
-// resent move can move the label back over another writer's move —
-// DiscardDraft, SetRepairRate, RemoveNode, GC) are retried only when the
-// request could not have been applied: on dial errors, and on a 503 whose
-// code is NotServing (the node refused before processing). Any other 503 — e.g. a timeout between the node
-// and the Raft leader — may follow an applied command, so it is returned
-// (ErrUnavailable) rather than resent.
+// Every write carries a request ID (header X-Datamon-Request-Id, package
+// reqid): one per logical call, the same on every attempt. The cluster
+// applies a request at most once per (key, ID) and answers a resend with
+// the first outcome — success, or the error the first attempt got — so
+// every write is resent like a read after a timeout, a reset or a 503 (a
+// lost Raft leader), up to Config.Retries. A resend after the cluster's
+// deduplication window gets model.ErrRequestExpired, never a second apply;
+// an ID reused for another operation gets model.ErrRequestReused.
+// WithRequestID pins the ID (a job that persists it can resend after its
+// own restart). See docs/guarantees.md.
 //
 // Reads are linearizable unless the context comes from Stale(ctx).
 // GetChunk verifies the BLAKE3 ID of what it receives and tries another

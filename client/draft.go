@@ -38,8 +38,8 @@ func (c *Client) DiscardDraft(ctx context.Context, ctxName, repo string) error {
 	if err := checkNames("context", ctxName, "repo", repo); err != nil {
 		return err
 	}
-	// Not idempotent: resent after it applied, it would also drop objects
-	// put into the new draft in between.
+	// Resent with its request ID: applied once, never dropping objects put
+	// into the new draft in between.
 	_, _, err := c.do(ctx, call{method: fasthttp.MethodDelete, path: repoPath(ctxName, repo) + "/draft", idempotent: false})
 	return err
 }

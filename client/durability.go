@@ -181,8 +181,8 @@ func (c *Client) DrainNode(ctx context.Context, id string, force bool) error {
 
 // Undrain gives a drained node back the capacity it advertises (root key)
 // and returns it; model.ErrPrecondition if the node is not drained or not
-// up. Not resent after a possibly-applied attempt (a resend could undo a
-// drain made in between).
+// up. Resent with its request ID: applied once, so a resend cannot undo a
+// drain made in between.
 func (c *Client) Undrain(ctx context.Context, id string) (uint64, error) {
 	if id == "" {
 		return 0, fmt.Errorf("%w: node id is empty", model.ErrInvalid)
@@ -198,7 +198,7 @@ func (c *Client) Undrain(ctx context.Context, id string) (uint64, error) {
 
 // SetRepairRate sets the cluster-wide repair pace in bytes/s (0: default).
 func (c *Client) SetRepairRate(ctx context.Context, bytesPerSec uint64) error {
-	// Not idempotent: resent after it applied, it would undo another
+	// Resent with its request ID: applied once, never undoing another
 	// operator's change made in between.
 	return c.sendJSON(ctx, fasthttp.MethodPut, "/v1/cluster/repair-rate", false, struct {
 		BytesPerSec uint64 `json:"bytes_per_sec"`

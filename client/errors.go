@@ -79,6 +79,10 @@ func (e *APIError) Unwrap() error {
 		return model.ErrNodesDown
 	case "Throttled":
 		return ErrThrottled
+	case "RequestExpired":
+		return model.ErrRequestExpired
+	case "RequestReused":
+		return model.ErrRequestReused
 	}
 	switch {
 	case e.Status == http.StatusNotFound:

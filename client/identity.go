@@ -13,10 +13,10 @@ import (
 
 // Users, access keys and grants. Every call needs a cluster admin key
 // (root, or admin on "*"), except GetKey and RotateKey on the calling key
-// itself and GetUser on its own user. Creating calls and deletes are sent
-// once (not resent after a possibly applied attempt: a resend would make a
-// second key, or answer "not found" for a delete that happened); reads and
-// AddGrant (it sets a permission) are retried like other idempotent calls.
+// itself and GetUser on its own user. Every call is resent after a
+// possibly applied attempt: writes carry a request ID, so a resent create
+// or rotate returns the first attempt's key and secret and a resent delete
+// its first answer.
 
 // Key is an access key without its secret (mirrors api.KeyInfo).
 type Key struct {

@@ -10,10 +10,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Identity calls that make or remove something are sent once after a
-// possibly applied failure (a resent create makes a second key whose
-// secret nobody saw; a resent rotate loses the secret of the first); reads
-// and AddGrant (it sets a permission) are retried. The counts also pin
+// Identity calls are resent after a possibly applied failure: writes carry
+// one request ID on every attempt, so a resent create or rotate gets the
+// first attempt's key and secret back (the cluster applies it once). The counts also pin
 // each method's route. (Round trips against the real API and store are in
 // package api's identity tests, which use these methods.)
 func TestIdentityResend(t *testing.T) {
@@ -24,12 +23,12 @@ func TestIdentityResend(t *testing.T) {
 		want int
 		run  func() error
 	}{
-		{"POST /v1/users", 1, func() error { _, err := c.CreateUser(ctx, "ada", "a@b.example"); return err }},
-		{"DELETE /v1/users/ada", 1, func() error { return c.DeleteUser(ctx, "ada") }},
-		{"POST /v1/keys", 1, func() error { _, err := c.CreateKey(ctx, "ada", []string{"a/b=read"}); return err }},
-		{"DELETE /v1/keys/K1", 1, func() error { return c.DeleteKey(ctx, "K1") }},
-		{"POST /v1/keys/K1/rotate", 1, func() error { _, err := c.RotateKey(ctx, "K1", time.Hour); return err }},
-		{"DELETE /v1/keys/K1/grants", 1, func() error { _, err := c.RemoveGrant(ctx, "K1", "a/b"); return err }},
+		{"POST /v1/users", 4, func() error { _, err := c.CreateUser(ctx, "ada", "a@b.example"); return err }},
+		{"DELETE /v1/users/ada", 4, func() error { return c.DeleteUser(ctx, "ada") }},
+		{"POST /v1/keys", 4, func() error { _, err := c.CreateKey(ctx, "ada", []string{"a/b=read"}); return err }},
+		{"DELETE /v1/keys/K1", 4, func() error { return c.DeleteKey(ctx, "K1") }},
+		{"POST /v1/keys/K1/rotate", 4, func() error { _, err := c.RotateKey(ctx, "K1", time.Hour); return err }},
+		{"DELETE /v1/keys/K1/grants", 4, func() error { _, err := c.RemoveGrant(ctx, "K1", "a/b"); return err }},
 		{"POST /v1/keys/K1/grants", 4, func() error { _, err := c.AddGrant(ctx, "K1", "a/b=write"); return err }},
 		{"GET /v1/users", 4, func() error { _, err := c.ListUsers(ctx); return err }},
 		{"GET /v1/users/ada", 4, func() error { _, err := c.GetUser(ctx, "ada"); return err }},

@@ -49,8 +49,8 @@ func (c *Client) LFSObject(ctx context.Context, ctxName, repo, oid string) (mode
 }
 
 // DeleteLFSObjects removes up to 1000 LFS objects created before before
-// (admin grant) and returns how many went. Sent once (not idempotent in
-// its count); their chunks go at the next cluster GC if nothing else
+// (admin grant) and returns how many went (resent with its request ID:
+// the count is the first attempt's); their chunks go at the next cluster GC if nothing else
 // references them.
 func (c *Client) DeleteLFSObjects(ctx context.Context, ctxName, repo string, oids []string, before time.Time) (int, error) {
 	var out struct {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -61,20 +60,19 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 }
 
-// Retry-After does not make a possibly-applied write safe to resend: an
-// unconditional label move answered 503 Unavailable is sent once.
-func TestRetryAfterNoUnsafeResend(t *testing.T) {
-	hits, c := degradedNode(t, 10, `{}`)
-	_, err := c.SetLabel(context.Background(), "default", "r", "l", "b1", LabelOptions{})
-	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("SetLabel: %v, want ErrUnavailable", err)
+// A write answered 503 with Retry-After is resent after the server's
+// delay: it carries a request ID, so the cluster applies it once.
+func TestRetryAfterResendsWrite(t *testing.T) {
+	hits, c := degradedNode(t, 1, `{"name":"l","bundle_id":"b1"}`)
+	start := time.Now()
+	if _, err := c.SetLabel(context.Background(), "default", "r", "l", "b1", LabelOptions{}); err != nil {
+		t.Fatalf("SetLabel after one 503: %v", err)
 	}
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.RetryAfter != time.Second {
-		t.Fatalf("SetLabel error %#v: want an APIError with RetryAfter 1s", err)
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("SetLabel sent %d times, want 2", n)
 	}
-	if n := hits.Load(); n != 1 {
-		t.Fatalf("SetLabel sent %d times after a 503 Unavailable, want 1", n)
+	if took := time.Since(start); took < 900*time.Millisecond {
+		t.Fatalf("resent after %v: Retry-After: 1 not honoured", took)
 	}
 }
 

@@ -11,12 +11,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Pipeline runs. Starting a run, logging metrics and adding inputs are
-// sent once (a resend after a possibly applied attempt would start a second
-// run or log a point twice); reads, heartbeats and tag/note updates are
-// retried like other idempotent calls, and so is a finish: the same finish
-// again is answered with the finished run (another status: precondition
-// failed).
+// Pipeline runs. Every call is resent after a possibly applied attempt:
+// writes carry a request ID, so a resent start starts one run and a resent
+// metrics post logs each point once.
 
 // RunEnvVar is the environment variable `run start`/`run exec` export: the
 // ID of the run the process belongs to. Bundle uploads and commits made

@@ -45,6 +45,9 @@ func (c *Client) once(ctx context.Context, ep endpoint, cl call) (int, []byte, e
 		}
 	}
 	req.Header.Set(apiauth.HeaderContentDigest, digest)
+	if cl.requestID != "" {
+		req.Header.Set(HeaderRequestID, cl.requestID)
+	}
 	auth, err := c.authorization(cl, digest)
 	if err != nil {
 		return 0, nil, err

@@ -191,8 +191,9 @@ func (r *req) completeMultipartUpload() error {
 	uid := r.query.Get("uploadId")
 	info, err := r.s.backend.CompleteMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, uid, parts)
 	if errors.Is(err, ErrNoSuchUpload) && uid != "" {
-		// A retry after a lost reply: the upload is gone because it
-		// completed; while the object is still that upload's, answer again.
+		// A retry after a lost reply whose completion the backend no
+		// longer remembers (s3backend keeps completions 24 h): while the
+		// object is still that upload's, answer again.
 		if cur, herr := r.s.backend.HeadObject(r.ctx(), r.auth.id, r.bucket, r.key); herr == nil && cur.UploadID == uid {
 			info, err = cur, nil
 		}

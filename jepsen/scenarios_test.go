@@ -34,7 +34,10 @@ type scenario struct {
 //     resend's precondition failure for a move that had applied.
 //   - datamon-open-client-retries (bug 7): every client runs the product
 //     client's own retries, which resent unconditional label moves; a
-//     resend after another writer's move moved the label back.
+//     resend after another writer's move moved the label back. Fixed by
+//     request IDs (issue 22): the client now resends every write with
+//     the ID of its first attempt and the cluster applies it once; the
+//     bundle workload runs through the same retries here.
 //
 // They run in the short and full profiles and alone with -jepsen.open,
 // with seed regressionSeed unless -jepsen.seed names one.
@@ -47,10 +50,10 @@ func regressionScenarios() []scenario {
 			nemeses: []string{"kill-leader", "pause-leader"}, workloads: []string{"register"},
 			floors: map[string]runner.Floor{"register": productFloors["register"]}, regression: &cfg}
 	}
-	return []scenario{
-		reg("datamon-open-client-resend", datamon.Config{ResetProb: 0.1}),
-		reg("datamon-open-client-retries", datamon.Config{ResetProb: 0.1, ClientRetries: datamon.RetriesAll}),
-	}
+	retries := reg("datamon-open-client-retries", datamon.Config{ResetProb: 0.1, ClientRetries: datamon.RetriesAll})
+	retries.workloads = []string{"register", "bundle"}
+	retries.floors = map[string]runner.Floor{"register": productFloors["register"], "bundle": productFloors["bundle"]}
+	return []scenario{reg("datamon-open-client-resend", datamon.Config{ResetProb: 0.1}), retries}
 }
 
 var allNemeses = []string{"partition-halves", "partition-leader", "partition-ring", "partition-bridge",

@@ -21,4 +21,11 @@ var (
 	// ErrNodesDown: a write was refused because too few of the nodes that
 	// must store it are up; retrying helps only once a node is back.
 	ErrNodesDown = errors.New("nodes down")
+	// ErrRequestExpired: a write carried a request ID older than the
+	// cluster's deduplication window; it was not applied (it may have been
+	// before: re-read, then send a new request).
+	ErrRequestExpired = errors.New("request expired")
+	// ErrRequestReused: a write carried a request ID already used for a
+	// different operation; it was not applied.
+	ErrRequestReused = errors.New("request ID reused for a different operation")
 )

@@ -70,6 +70,7 @@ type command struct {
 	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
 	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 	Run     *runCmd          `json:"run,omitempty"`   // runs.go
+	Req     *requestStamp    `json:"rq,omitempty"`    // client request ID (request.go)
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -145,6 +146,9 @@ func decodeCommand(b []byte) (*command, error) {
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
+	}
+	if err := c.Req.check(); err != nil { // request.go
+		return nil, err
 	}
 	return &c, nil
 }

@@ -65,6 +65,13 @@ type Config struct {
 	// DedupWindow is how many log indexes a request ID is remembered for
 	// duplicate suppression of retried commands.
 	DedupWindow uint64
+	// RequestWindow and RequestMaxAge bound how many client request
+	// outcomes are remembered and for how long (by the leader-stamped
+	// command time); a resend after either gets model.ErrRequestExpired.
+	// The leader stamps them into each command, so replicas agree even
+	// when their configs differ (request.go).
+	RequestWindow uint64
+	RequestMaxAge time.Duration
 }
 
 // DefaultConfig returns production defaults; NodeID and Dir must be set.
@@ -82,6 +89,8 @@ func DefaultConfig() Config {
 		ApplyTimeout:       10 * time.Second,
 		ReconcileInterval:  time.Second,
 		DedupWindow:        100000,
+		RequestWindow:      50000,
+		RequestMaxAge:      time.Hour,
 	}
 }
 
@@ -150,6 +159,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TrailingLogs == 0 {
 		c.TrailingLogs = d.TrailingLogs
+	}
+	if c.RequestWindow == 0 {
+		c.RequestWindow = d.RequestWindow
+	}
+	if c.RequestMaxAge < time.Millisecond {
+		c.RequestMaxAge = d.RequestMaxAge
 	}
 	if c.DedupWindow == 0 {
 		c.DedupWindow = d.DedupWindow

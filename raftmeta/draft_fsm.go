@@ -215,6 +215,11 @@ func (tx *txn) draftCommit(d *draftCmd) ([]byte, error) {
 func (tx *txn) uploadComplete(d *draftCmd) ([]byte, error) {
 	var u Upload
 	found, err := getJSON(tx.b, uploadKey(d.Context, d.Repo, d.UploadID), &u)
+	if err == nil && !found { // a resent completion (upload_done.go)
+		if res, done, err := tx.uploadCompleted(d); err != nil || done {
+			return res, err
+		}
+	}
 	if err != nil || !found || u.Key != d.Path {
 		return orFail(err, "no_such_upload", d.UploadID)
 	}
@@ -268,6 +273,9 @@ func (tx *txn) uploadComplete(d *draftCmd) ([]byte, error) {
 	}
 	if r.Status == "" {
 		tx.dropUpload(d.Context, d.Repo, d.UploadID)
+		if err := tx.rememberCompleted(d, res); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

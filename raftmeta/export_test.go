@@ -32,3 +32,10 @@ func OpenWith(clusterSecret []byte, id, v string) error {
 	_, err = s.open(id, v)
 	return err
 }
+
+// RequestRecorded reports whether m's FSM holds the outcome of request id
+// of scope (the client request window, request.go).
+func RequestRecorded(m *Meta, scope, id string) (bool, error) {
+	var rec requestRecord
+	return getJSON(m.fsm.db, reqKey(scope, id), &rec)
+}

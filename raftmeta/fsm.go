@@ -160,14 +160,30 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if ts <= f.lastTime {
 		ts = f.lastTime + 1
 	}
+	if cmd.Req != nil { // a client request ID (request.go)
+		if res, done := f.checkRequest(b, cmd.Req, ts/1e6); done {
+			f.commitAppliedOnly(l.Index)
+			if res.Index == 0 {
+				res.Index = l.Index
+			}
+			return res
+		}
+	}
 	tx := &txn{b: b, index: l.Index, data: l.Data, now: time.Unix(0, ts).UTC()}
 	data, err := tx.exec(cmd)
 	if err != nil {
-		f.commitAppliedOnly(l.Index)
+		if cmd.Req != nil {
+			f.recordFailure(cmd.Req, l.Index, err, ts)
+		} else {
+			f.commitAppliedOnly(l.Index)
+		}
 		return &applyResult{Index: l.Index, Err: err}
 	}
 	if cmd.ReqID != "" {
 		f.recordDedup(tx, cmd.ReqID, data)
+	}
+	if cmd.Req != nil {
+		f.recordRequest(b, cmd.Req, l.Index, data, nil, ts/1e6)
 	}
 	setUint64(b, keyLastTime, uint64(ts))
 	setUint64(b, keyApplied, l.Index)
@@ -210,6 +226,21 @@ func (f *fsm) recordDedup(tx *txn, req string, data []byte) {
 		_ = tx.b.Delete(dedupKey(reqID), nil)
 		_ = tx.b.Delete(append([]byte(nil), k...), nil)
 	}
+}
+
+// recordFailure remembers a stamped command's domain error (its own
+// writes are discarded) so that a resend gets the same answer.
+func (f *fsm) recordFailure(s *requestStamp, index uint64, outcome error, ts int64) {
+	b := f.db.NewIndexedBatch()
+	defer b.Close()
+	f.recordRequest(b, s, index, nil, outcome, ts/1e6)
+	setUint64(b, keyLastTime, uint64(ts))
+	setUint64(b, keyApplied, index)
+	if err := b.Commit(pebble.NoSync); err != nil {
+		f.fatal("commit request outcome", err)
+	}
+	f.lastTime = ts
+	f.setApplied(index)
 }
 
 // commitAppliedOnly records that index was applied without changing state

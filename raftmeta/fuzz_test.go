@@ -17,6 +17,8 @@ func FuzzDecodeCommand(f *testing.F) {
 		{Op: opCreateRepo, Repo: &model.Repo{Context: "default", Name: "r", Description: "d"}},
 		{Op: opSetLabel, ReqID: "x", Label: &model.LabelSet{Context: "default", Repo: "r", Name: "l", BundleID: "b"}},
 		{Op: opLayoutRemove, NodeID: "n1"},
+		{Op: opDeleteRepo, Ref: &repoRef{Context: "default", Name: "r"},
+			Req: &requestStamp{Scope: "k:AK", ID: "1765000000000-abcdefghijklmnop", Issued: 1765000000000, Sum: make([]byte, 32), Keep: 3600000, Max: 50000}},
 	} {
 		b, _ := encodeCommand(c)
 		f.Add(b)

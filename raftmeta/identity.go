@@ -84,8 +84,7 @@ func (m *Meta) CreateKey(ctx context.Context, k model.AccessKey) (model.AccessKe
 	if err != nil {
 		return model.AccessKey{}, err
 	}
-	got.Secret = plain
-	return got, nil
+	return m.resultSecret(got, plain)
 }
 
 // DeleteKey deletes a key (model.ErrNotFound; ErrPrecondition for the last
@@ -122,8 +121,7 @@ func (m *Meta) RotateKey(ctx context.Context, id, newSecret string, grace time.D
 	if err != nil {
 		return model.AccessKey{}, err
 	}
-	got.Secret = newSecret
-	return got, nil
+	return m.resultSecret(got, newSecret)
 }
 
 // AddGrant sets the key's permission (read, write, admin) on scope.
@@ -234,4 +232,20 @@ func indexKeys(r pebble.Reader, p []byte) ([]string, error) {
 		out = append(out, string(it.Key()[len(p):]))
 	}
 	return out, orErr(it.Error(), it.Close())
+}
+
+// resultSecret gives a created or rotated key its plaintext secret: the
+// one in the command's result, which for a resend of a client request is
+// the first attempt's (not sent), else sent.
+func (m *Meta) resultSecret(got model.AccessKey, sent string) (model.AccessKey, error) {
+	if got.Secret == "" {
+		got.Secret = sent
+		return got, nil
+	}
+	plain, err := m.seal.open(got.ID, got.Secret)
+	if err != nil {
+		return model.AccessKey{}, err
+	}
+	got.Secret, got.OldSecret = plain, ""
+	return got, nil
 }

@@ -153,7 +153,7 @@ func (tx *txn) createKey(k model.AccessKey) ([]byte, error) {
 	normalizeRoot(&k)
 	tx.putJSON(accessKeyKey(k.ID), k)
 	_ = tx.b.Set(userKeyIndex(k.User, k.ID), nil, nil)
-	return mustJSON(blank(k)), nil
+	return mustJSON(sealedResult(k)), nil
 }
 
 // validateNewKey checks a key of opCreateKey: an ID, a sealed secret, an
@@ -248,4 +248,12 @@ func (tx *txn) deleteKey(id string) ([]byte, error) {
 		_ = tx.b.Delete(userKeyIndex(k.User, id), nil)
 	}
 	return nil, nil
+}
+
+// sealedResult is a created or rotated key as its command's result: the
+// new secret stays in (sealed), so that Meta can hand a resend of the
+// request the secret the first attempt made, never a second one.
+func sealedResult(k model.AccessKey) model.AccessKey {
+	k.OldSecret = ""
+	return k
 }

@@ -36,7 +36,7 @@ func (tx *txn) rotateKey(c identCmd) ([]byte, error) {
 		k.OldSecret, k.OldSecretUntil = old, tx.now.Add(c.Grace)
 	}
 	tx.putJSON(accessKeyKey(k.ID), k)
-	return mustJSON(blank(k)), nil
+	return mustJSON(sealedResult(k)), nil
 }
 
 // setGrant sets (c.Perm read, write or admin) or removes (PermNone) the

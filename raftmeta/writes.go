@@ -18,6 +18,7 @@ func (m *Meta) submit(ctx context.Context, cmd *command) ([]byte, error) {
 		return nil, err
 	}
 	cmd.ReqID = newReqID()
+	stampRequest(ctx, cmd)
 	payload, err := encodeCommand(cmd) // size check before anything reaches the log
 	if err != nil {
 		return nil, err
@@ -39,6 +40,11 @@ func (m *Meta) applyLocal(ctx context.Context, cmd *command) ([]byte, error) {
 	}
 	c := *cmd
 	c.Time = m.cfg.Clock().UnixNano()
+	if c.Req != nil {
+		r := *c.Req
+		r.Keep, r.Max = m.cfg.RequestMaxAge.Milliseconds(), m.cfg.RequestWindow
+		c.Req = &r
+	}
 	data, err := encodeCommand(&c)
 	if err != nil {
 		return nil, err

@@ -202,7 +202,8 @@ func (b *Backend) ListParts(ctx context.Context, id gateway.Identity, bucket, ke
 // object's draft entry and the upload's removal are one Raft command.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, parts []gateway.Part) (gateway.ObjectInfo, error) {
 	t, err := b.upload(ctx, id, bucket, key, uploadID, model.PermWrite)
-	if err != nil {
+	resent := errors.Is(err, gateway.ErrNoSuchUpload) && t.Repo != ""
+	if err != nil && !resent {
 		return gateway.ObjectInfo{}, err
 	}
 	if len(parts) == 0 {
@@ -211,6 +212,17 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 	cps := make([]raftmeta.CompletePart, len(parts))
 	for i, p := range parts {
 		cps[i] = raftmeta.CompletePart{Number: p.Number, ETag: strings.ToLower(unquote(p.ETag))}
+	}
+	if resent {
+		// The upload is gone: perhaps completed by an earlier attempt of
+		// this request whose answer was lost (SDKs resend). The FSM
+		// remembers completions and answers the same key and parts with
+		// the first outcome, anything else with NoSuchUpload.
+		e, err := b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, nil, nil)
+		if err != nil {
+			return gateway.ObjectInfo{}, mapUploadErr(err)
+		}
+		return fromDraft(e).info, nil
 	}
 	attrs, err := b.completeChecksums(ctx, t, uploadID, cps)
 	if err != nil {

@@ -98,8 +98,21 @@ func TestMultipartCompleteAbortAndErrors(t *testing.T) {
 	if err != nil || !bytes.Equal(got, whole) || info.ContentType != "application/x-tar" || info.UserMeta["owner"] != "me" {
 		t.Fatalf("get: %d bytes %+v %v", len(got), info, err)
 	}
-	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, listed); !errors.Is(err, gateway.ErrNoSuchUpload) {
-		t.Fatalf("complete twice: %v", err)
+	// A resent completion (its answer lost; SDKs resend) gets the first
+	// outcome and applies nothing: the object another writer put in
+	// between stays. Another part list is NoSuchUpload.
+	if _, err := e.b.PutObject(ctx, id, "mp", "big.tar", bytes.NewReader([]byte("later")), 5, gateway.PutMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, listed)
+	if err != nil || again.ETag != oi.ETag || again.Size != oi.Size {
+		t.Fatalf("resent complete: %+v %v, want the first outcome %+v", again, err, oi)
+	}
+	if got, _, err := e.get("mp", "big.tar", nil); err != nil || string(got) != "later" {
+		t.Fatalf("the resent complete applied again: %q %v", got, err)
+	}
+	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mp", "big.tar", up, listed[:2]); !errors.Is(err, gateway.ErrNoSuchUpload) {
+		t.Fatalf("complete again with other parts: %v", err)
 	}
 	// Abort, then the upload is gone.
 	if err := e.b.AbortMultipartUpload(ctx, id, "mp", "small", up2); err != nil {
@@ -161,11 +174,13 @@ func TestCompletedObjectNamesItsUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); err != nil {
+	first, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); !errors.Is(err, gateway.ErrNoSuchUpload) {
-		t.Fatalf("second completion: %v", err)
+	// A repeated completion gets the first outcome (the FSM remembers it).
+	if again, err := e.b.CompleteMultipartUpload(ctx, id, "mpu", "k", up, []gateway.Part{{Number: 1, ETag: p.ETag}}); err != nil || again.ETag != first.ETag {
+		t.Fatalf("second completion: %+v %v, want %+v", again, err, first)
 	}
 	if oi, err := e.b.HeadObject(ctx, id, "mpu", "k"); err != nil || oi.UploadID != up {
 		t.Fatalf("completed object: %+v %v", oi, err)

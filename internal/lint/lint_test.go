@@ -68,6 +68,8 @@ var allowed = map[string][]string{
 	// identity and access (#15): leaves the api, gateway and node use.
 	"audit":     {},
 	"authlimit": {},
+	// exactly-once writes (#22): request IDs shared by client, api, raftmeta.
+	"reqid": {},
 }
 
 func TestImportRules(t *testing.T) {

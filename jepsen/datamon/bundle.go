@@ -16,13 +16,13 @@ import (
 
 // bundles implements runner.BundleClient: a key is a label of one repo.
 type bundles struct {
-	c          *caller
+	c          trier
 	ctxN, repo string
 }
 
 // chunks adapts a caller to manifest's putter/getter seams.
 type chunks struct {
-	c *caller
+	c trier
 }
 
 func (s chunks) PutChunk(ctx context.Context, data []byte) (chunk.ID, error) {
@@ -132,7 +132,11 @@ func bundleFactory(cfg Config) runner.WorkloadFactory {
 		return runner.NewBundleWorkload(runner.BundleWorkloadConfig{
 			Keys: cfg.BundleLabels, Definite: Definite, SquashOne: 25,
 			NewClient: func(env runner.WorkloadEnv, proc int) runner.BundleClient {
-				return bundles{c: newCaller(env.Dial, nodes, proc, env.OpTimeout), ctxN: cfg.Context, repo: cfg.BundleRepo}
+				var c trier = newCaller(env.Dial, nodes, proc, env.OpTimeout)
+				if cfg.ClientRetries.on(proc) {
+					c = newRetrier(env.Dial, nodes, proc, env.OpTimeout)
+				}
+				return bundles{c: c, ctxN: cfg.Context, repo: cfg.BundleRepo}
 			},
 		})(env)
 	}

@@ -213,7 +213,7 @@ func registerFactory(cfg Config) runner.WorkloadFactory {
 			Keys: cfg.Labels, Definite: Definite, Value: p.value,
 			NewClient: func(env runner.WorkloadEnv, proc int) runner.RegisterClient {
 				var c trier = newCaller(dial, addrs, proc, env.OpTimeout)
-				if cfg.ClientRetries == RetriesAll || (cfg.ClientRetries == RetriesOdd && proc%2 == 1) {
+				if cfg.ClientRetries.on(proc) {
 					c = newRetrier(dial, addrs, proc, env.OpTimeout)
 				}
 				return labelRegister{c: c, ctxN: cfg.Context, repo: cfg.LabelRepo, stale: cfg.StaleReads}

@@ -25,10 +25,13 @@ type Config struct {
 	// forwarded chunk (either direction): the open-bug regression scenario
 	// for the client's resends of conditional label moves (README).
 	ResetProb float64
-	// ClientRetries chooses which register clients use the product
-	// client's own failover and retries (retrier) instead of the harness's
-	// (caller): RetriesNone, RetriesOdd (odd processes; the profiles) or
-	// RetriesAll (regression scenario datamon-open-client-retries).
+	// ClientRetries chooses which register and bundle clients use the
+	// product client's own failover and retries (retrier: every write is
+	// resent with its request ID) instead of the harness's (caller), and
+	// which S3 object clients resend writes after an ambiguous failure
+	// like an S3 SDK: RetriesNone, RetriesOdd (odd processes; the
+	// profiles) or RetriesAll (regression scenario
+	// datamon-open-client-retries).
 	ClientRetries Retries
 }
 
@@ -41,6 +44,13 @@ const (
 	RetriesOdd                 // odd processes use the product client's retries
 	RetriesAll                 // every process does
 )
+
+// on reports whether process proc runs the product client's retries (the
+// register and bundle workloads) or, for the S3 object set, resends
+// writes after ambiguous failures the way S3 SDKs do.
+func (r Retries) on(proc int) bool {
+	return r == RetriesAll || (r == RetriesOdd && proc%2 == 1)
+}
 
 func (c Config) withDefaults() Config {
 	if c.Context == "" {

@@ -37,6 +37,10 @@ type s3Objects struct {
 	bucket string
 	ak, sk string // signing key (the root key unless withKey)
 	sent   atomic.Bool
+	// resend makes writes go to the next node after an ambiguous failure
+	// too (a timeout, a reset, a 5xx), the way S3 SDKs retry a PUT; the
+	// write's fate is then unknown unless an answer was a 4xx.
+	resend bool
 }
 
 func newS3Objects(dial dialFunc, nodes []string, first int, bucket string, timeout time.Duration) *s3Objects {
@@ -60,23 +64,33 @@ func newS3Objects(dial dialFunc, nodes []string, first int, bucket string, timeo
 // do sends one signed request, trying nodes until one was (possibly) reached.
 func (s *s3Objects) do(ctx context.Context, method, key string, query url.Values, body []byte) ([]byte, error) {
 	var errs []error
+	ambiguous := false // a write reached a node that may have applied it
 	for _, node := range s.nodes {
 		s.sent.Store(false)
 		b, err := s.once(ctx, node, method, key, query, body)
+		earlier := ambiguous
+		ambiguous = ambiguous || (s.sent.Load() && err != nil && !notServing(err))
 		// A read may go to the next node whatever happened (a 503, a
 		// timeout: reads change nothing), except a definite 4xx answer
 		// (NoSuchKey is an answer); a write only when nothing was sent or
 		// the node refused it unprocessed (notServing: a removed, wiped node).
 		var se *s3Error
 		answered := errors.As(err, &se) && se.Status >= 400 && se.Status < 500
-		retryRead := method == http.MethodGet && err != nil && !answered && ctx.Err() == nil
-		if err == nil || (s.sent.Load() && !retryRead && !notServing(err)) {
+		retry := (method == http.MethodGet || s.resend) && err != nil && !answered && ctx.Err() == nil
+		if err == nil || (s.sent.Load() && !retry && !notServing(err)) {
+			if err != nil && earlier && method != http.MethodGet {
+				// A resend's 4xx says nothing of the earlier attempt.
+				return nil, maybeApplied{err}
+			}
 			return b, err
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", node, err))
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if ambiguous && method != http.MethodGet {
+		return nil, maybeApplied{fmt.Errorf("s3: %s %s resent to every node: %w", method, key, errors.Join(errs...))}
 	}
 	return nil, fmt.Errorf("%w: %w", errNotSent, errors.Join(errs...))
 }
@@ -206,7 +220,9 @@ func setFactory(cfg Config) runner.WorkloadFactory {
 		return runner.NewSetWorkload(runner.SetWorkloadConfig{
 			Definite: s3Definite, FinalFetch: cfg.FinalFetch,
 			NewClient: func(env runner.WorkloadEnv, p int) runner.ObjectClient {
-				return newS3Objects(env.Dial, s3nodes, p, cfg.ObjectRepo, env.OpTimeout)
+				s := newS3Objects(env.Dial, s3nodes, p, cfg.ObjectRepo, env.OpTimeout)
+				s.resend = cfg.ClientRetries.on(p)
+				return s
 			},
 		})(env)
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock defaults to time.Now.
 	Clock func() time.Time
+	// RequestWindow and RequestMaxAge set the client request
+	// deduplication window (raftmeta.Config); zero: the defaults.
+	RequestWindow uint64
+	RequestMaxAge time.Duration
 	// LoseReply, when set, is asked after every forwarded call (req is the
 	// forwarded envelope) has run on the target node; true drops the reply:
 	// the caller sees ErrUnreachable although the operation was performed,
@@ -122,6 +126,7 @@ func (c *Cluster) start(nd *Node) error {
 	cfg.Voters = c.opts.Voters
 	cfg.Policy, cfg.RootKey, cfg.Clock = c.opts.Policy, c.opts.RootKey, c.opts.Clock
 	cfg.Secret = c.opts.Secret
+	cfg.RequestWindow, cfg.RequestMaxAge = c.opts.RequestWindow, c.opts.RequestMaxAge
 	if cfg.Secret == nil {
 		cfg.Secret = []byte(DefaultSecret)
 	}
