@@ -70,6 +70,7 @@ type command struct {
 	Ident   *identCmd        `json:"ident,omitempty"` // identity_fsm.go
 	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 	Run     *runCmd          `json:"run,omitempty"`   // runs.go
+	Auth    *authStamp       `json:"auth,omitempty"`  // the access key it is made with (authstamp.go)
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -145,6 +146,11 @@ func decodeCommand(b []byte) (*command, error) {
 	}
 	if missing {
 		return nil, fmt.Errorf("%w: %s without payload", ErrBadCommand, c.Op)
+	}
+	if c.Auth != nil {
+		if err := c.Auth.validate(); err != nil { // authstamp.go
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadCommand, c.Op, err)
+		}
 	}
 	return &c, nil
 }
