@@ -113,10 +113,11 @@ func (b *Backend) HeadBucket(ctx context.Context, id gateway.Identity, bucket st
 	return err
 }
 
-// LookupKey implements gateway.Keys: a stale read of the access key for
-// reads, a linearizable one for requests that may change state
-// (gateway.FreshKey), so that no write is authorised by a key whose
-// deletion or rotation was acknowledged before the write arrived.
+// LookupKey implements gateway.Keys: a stale read of the access key, a
+// linearizable one when the gateway asks (gateway.FreshKey: a write whose
+// signature did not verify against the stale key). A key whose deletion or
+// rotation was acknowledged before the write never authorises it: the
+// write's auth stamp is refused at apply (caller.go).
 func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gateway.Identity, error) {
 	rctx := raftmeta.WithStale(ctx)
 	if gateway.FreshKey(ctx) {
