@@ -31,7 +31,7 @@ func TestCallerNeeds(t *testing.T) {
 		t.Fatal("caller without WithCaller")
 	}
 	Need(context.Background(), Grant{Scope: "c/r", Permission: PermRead}) // no-op
-	Need(nil, Grant{Scope: "c/r", Permission: PermRead}) // a nil ctx is tolerated
+	Need(nil, Grant{Scope: "c/r", Permission: PermRead})                  // a nil ctx is tolerated
 	ctx := WithCaller(context.Background(), Caller{Key: "K", SecretGen: 7}, Grant{Scope: "c/r", Permission: PermRead})
 	child, cancel := context.WithCancel(ctx)
 	defer cancel()
