@@ -2,9 +2,14 @@
 //
 // Every node serves the same API. All routes except GET /healthz require a
 // request signed with an access key (package apiauth); the secret is looked up
-// through Meta.GetAccessKey, linearizably for every method but GET and HEAD
-// (a revoked key never writes), on a stale read for those (revocation takes
-// effect on a node within its replication lag). Routes (all JSON unless noted):
+// through Meta.GetAccessKey on a stale read (a write whose signature does
+// not verify is looked up again linearizably, for a secret just rotated in).
+// The key, the secret generation that verified the request and the grants
+// the handler checked travel on ctx (model.Caller) into every write, and the
+// metadata state machine refuses the write at apply (403) if the key was
+// revoked or lost a grant meanwhile: a revoked key never writes; its reads
+// stop once the node applied the revocation (its replication lag). Routes
+// (all JSON unless noted):
 //
 //	GET    /healthz                                           unauthenticated, "ok"
 //	GET    /metrics                                           Prometheus text

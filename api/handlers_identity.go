@@ -53,6 +53,7 @@ func isClusterAdmin(k model.AccessKey) bool {
 
 func (r *request) requireClusterAdmin() error {
 	if isClusterAdmin(r.key) {
+		model.Need(r.ctx, model.Grant{Scope: model.ScopeCluster, Permission: model.PermAdmin})
 		return nil
 	}
 	return fmt.Errorf("%w: key %q is not a cluster admin (root, or admin on %q)", model.ErrPermission, r.key.ID, model.ScopeCluster)

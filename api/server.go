@@ -64,6 +64,9 @@ type request struct {
 	rc     *fasthttp.RequestCtx
 	params []string // path parameters, in route order
 	key    model.AccessKey
+	// ctx carries the key as a model.Caller (serve), so that permission
+	// checks record the grants the request's writes need (auth.go).
+	ctx context.Context
 }
 
 // contributor is who the request is recorded as: the authenticated key's
@@ -142,7 +145,13 @@ func (s *Server) serve(rc *fasthttp.RequestCtx) {
 	if rc.QueryArgs().GetBool("stale") && method == fasthttp.MethodGet {
 		ctx = s.cfg.Stale(ctx)
 	}
-	if err := rt.handle(s, ctx, &request{rc: rc, params: params, key: key}); err != nil {
+	if _, bearer := bearerToken(rc); !bearer {
+		// An access key in Raft: its writes are stamped and re-checked at
+		// apply. A bearer token's principal has no Raft key (its authority
+		// is the token's claims until it expires): unstamped.
+		ctx = model.WithCaller(ctx, model.Caller{Key: key.ID, SecretGen: key.SecretGen})
+	}
+	if err := rt.handle(s, ctx, &request{rc: rc, params: params, key: key, ctx: ctx}); err != nil {
 		s.writeError(rc, err)
 	}
 }

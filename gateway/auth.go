@@ -103,12 +103,10 @@ func (r *req) authenticate() error {
 	if !contains(a.SignedHeaders, "host") {
 		return errf(400, "AuthorizationHeaderMalformed", "The host header must be signed")
 	}
-	secret, id, err := r.lookupSecret(a.Scope.AccessKey, r.sessionToken()) // tokens.go
+	token := r.sessionToken()
+	secret, id, err := r.lookupSecret(a.Scope.AccessKey, token, false) // tokens.go
 	if err != nil {
-		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
-			return errUnknownKey
-		}
-		return err
+		return lookupErr(err)
 	}
 	payload := r.header("X-Amz-Content-Sha256")
 	if payload == "" {
@@ -128,12 +126,18 @@ func (r *req) authenticate() error {
 		req.PayloadHash = sigv4.UnsignedPayload
 	}
 	sts := sigv4.StringToSign(t, a.Scope, sigv4.CanonicalRequest(req, a.SignedHeaders, a.Presigned))
-	key, want, ok := verifySecrets(secret, id, now, a, sts)
+	key, want, old, ok := verifySecrets(secret, id, now, a, sts)
+	if !ok && r.retryFresh(token) { // a secret the leader just set (Keys)
+		if secret, id, err = r.lookupSecret(a.Scope.AccessKey, token, true); err != nil {
+			return lookupErr(err)
+		}
+		key, want, old, ok = verifySecrets(secret, id, now, a, sts)
+	}
 	if !ok {
 		r.s.log.Debug("gateway: signature mismatch", "req", r.reqID, "string_to_sign", sts)
 		return ErrSignatureMismatch
 	}
-	id.AccessKey, id.OldSecret, id.OldSecretUntil = a.Scope.AccessKey, "", time.Time{}
+	id = id.signedWith(a.Scope.AccessKey, old)
 	r.auth = authResult{ok: true, id: id, payload: payload, key: key, seed: want, time: t, scope: a.Scope}
 	return nil
 }
@@ -141,19 +145,20 @@ func (r *req) authenticate() error {
 // verifySecrets checks the signature with the key's secret and, in a
 // rotation's grace period (now before id.OldSecretUntil), with its previous
 // secret. It returns the signing key and signature that matched (streaming
-// payloads chain from them).
-func verifySecrets(secret string, id Identity, now time.Time, a sigv4.Auth, sts string) (key []byte, sig string, ok bool) {
+// payloads chain from them) and whether the previous secret did (old).
+func verifySecrets(secret string, id Identity, now time.Time, a sigv4.Auth, sts string) (key []byte, sig string, old, ok bool) {
 	key = sigv4.SigningKey(secret, a.Scope)
 	sig = sigv4.Sign(key, sts)
 	if sigv4.Equal(sig, a.Signature) {
-		return key, sig, true
+		return key, sig, false, true
 	}
 	if id.OldSecret == "" || !now.Before(id.OldSecretUntil) {
-		return nil, "", false
+		return nil, "", false, false
 	}
 	key = sigv4.SigningKey(id.OldSecret, a.Scope)
 	sig = sigv4.Sign(key, sts)
-	return key, sig, sigv4.Equal(sig, a.Signature)
+	ok = sigv4.Equal(sig, a.Signature)
+	return key, sig, ok, ok
 }
 
 // headerValues returns the values of a lower-case header name for the

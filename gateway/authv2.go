@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,15 +59,27 @@ func (r *req) authenticateV2(presigned bool) error {
 	case sigv4.StreamingSigned, sigv4.StreamingSignedTrailer:
 		return errV2Streaming
 	}
-	secret, id, err := r.lookupSecret(ak, r.sessionToken())
+	token := r.sessionToken()
+	secret, id, err := r.lookupSecret(ak, token, false)
 	if err != nil {
-		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
-			return errUnknownKey
-		}
-		return err
+		return lookupErr(err)
 	}
-	ok := false
-	var sts string
+	old, ok, sts := r.verifyV2Paths(secret, id, now, sig, date)
+	if !ok && r.retryFresh(token) { // a secret the leader just set (Keys)
+		if secret, id, err = r.lookupSecret(ak, token, true); err != nil {
+			return lookupErr(err)
+		}
+		old, ok, sts = r.verifyV2Paths(secret, id, now, sig, date)
+	}
+	if !ok {
+		r.s.log.Debug("gateway: sigv2 signature mismatch", "req", r.reqID, "string_to_sign", sts)
+		return ErrSignatureMismatch
+	}
+	return r.setV2Auth(ak, id.signedWith(ak, old), now)
+}
+
+// verifyV2Paths verifies sig over the request's string to sign.
+func (r *req) verifyV2Paths(secret string, id Identity, now time.Time, sig, date string) (old, ok bool, sts string) {
 	for _, slash := range []bool{false, true} {
 		if slash && r.key != "" {
 			break
@@ -76,15 +87,11 @@ func (r *req) authenticateV2(presigned bool) error {
 		// A bucket's own resource is signed "/bucket/" by most signers
 		// (AWS's rule), "/bucket" by some: the path as sent is tried first.
 		sts = r.stringToSignV2(date, slash)
-		if ok = verifyV2(secret, id, now, sig, sts); ok {
+		if old, ok = verifyV2(secret, id, now, sig, sts); ok {
 			break
 		}
 	}
-	if !ok {
-		r.s.log.Debug("gateway: sigv2 signature mismatch", "req", r.reqID, "string_to_sign", sts)
-		return ErrSignatureMismatch
-	}
-	return r.setV2Auth(ak, id, now)
+	return old, ok, sts
 }
 
 // setV2Auth records a verified SigV2 caller: the payload is unsigned
@@ -95,18 +102,18 @@ func (r *req) setV2Auth(ak string, id Identity, now time.Time) error {
 	if payload == "" {
 		payload = sigv4.UnsignedPayload
 	}
-	id.AccessKey, id.OldSecret, id.OldSecretUntil = ak, "", time.Time{}
 	r.auth = authResult{id: id, payload: payload, key: []byte{}, time: now, scope: sigv4.Scope{AccessKey: ak}}
 	return nil
 }
 
 // verifyV2 checks sig with the key's secret and, in a rotation's grace
-// period, with its previous one.
-func verifyV2(secret string, id Identity, now time.Time, sig, sts string) bool {
+// period, with its previous one (old).
+func verifyV2(secret string, id Identity, now time.Time, sig, sts string) (old, ok bool) {
 	if sigv2.Equal(sigv2.Sign(secret, sts), sig) {
-		return true
+		return false, true
 	}
-	return id.OldSecret != "" && now.Before(id.OldSecretUntil) && sigv2.Equal(sigv2.Sign(id.OldSecret, sts), sig)
+	ok = id.OldSecret != "" && now.Before(id.OldSecretUntil) && sigv2.Equal(sigv2.Sign(id.OldSecret, sts), sig)
+	return ok, ok
 }
 
 // stringToSignV2 is the request's SigV2 string to sign; date is the Date
@@ -157,15 +164,20 @@ func (r *req) postAuthV2(fields map[string]string) error {
 		return errf(400, "InvalidArgument", "a SigV2 POST needs the AWSAccessKeyId, policy and signature fields")
 	}
 	now := r.s.cfg.Clock()
-	secret, id, err := r.lookupSecret(ak, fields["x-amz-security-token"])
+	token := fields["x-amz-security-token"]
+	secret, id, err := r.lookupSecret(ak, token, false)
 	if err != nil {
-		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
-			return errUnknownKey
-		}
-		return err
+		return lookupErr(err)
 	}
-	if !verifyV2(secret, id, now, sig, policy) {
+	old, ok := verifyV2(secret, id, now, sig, policy)
+	if !ok && r.retryFresh(token) { // a secret the leader just set (Keys)
+		if secret, id, err = r.lookupSecret(ak, token, true); err != nil {
+			return lookupErr(err)
+		}
+		old, ok = verifyV2(secret, id, now, sig, policy)
+	}
+	if !ok {
 		return ErrSignatureMismatch
 	}
-	return r.setV2Auth(ak, id, now)
+	return r.setV2Auth(ak, id.signedWith(ak, old), now)
 }

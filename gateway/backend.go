@@ -25,14 +25,38 @@ type Identity struct {
 	// authenticated, so a Backend never sees a secret.
 	OldSecret      string
 	OldSecretUntil time.Time
+	// RaftKey: the identity is an access key of the metadata store (Keys),
+	// whose writes the Backend stamps with the key and SecretGen so that
+	// the store refuses them at apply once the key is revoked. False for
+	// bearer tokens and STS temporary credentials: their authority is the
+	// token's claims until it expires, and nothing revokes it earlier.
+	RaftKey bool
+	// SecretGen is the generation of the secret that verified the request
+	// once authenticated (Keys sets the current secret's, and OldSecretGen
+	// the previous one's; the gateway keeps the one that matched).
+	SecretGen    uint64
+	OldSecretGen uint64
+}
+
+// signedWith is id once its signature verified with the previous secret
+// (old) or the current one: secrets and the other generation cleared.
+func (id Identity) signedWith(accessKey string, old bool) Identity {
+	if old {
+		id.SecretGen = id.OldSecretGen
+	}
+	id.AccessKey, id.OldSecret, id.OldSecretUntil, id.OldSecretGen = accessKey, "", time.Time{}, 0
+	return id
 }
 
 // Keys resolves access keys to secrets and identities (SigV4 needs the secret).
-// For a request that may change state the gateway marks ctx WithFreshKey:
-// the answer must then come from linearizable state, so that a key
-// revoked (deleted, or rotated without grace) before the request arrived
-// never authorises a write; reads may be answered from this node's
-// (possibly slightly stale) state.
+// The gateway asks without a mark first: the answer may come from this
+// node's (possibly slightly stale) state, because a write made with a key
+// revoked meanwhile is refused by the metadata store at apply (see
+// Identity.RaftKey). When a state-changing request's signature does not
+// verify against that answer, the gateway asks again with ctx marked
+// WithFreshKey: the answer must then come from linearizable state, so a
+// secret just rotated in, or a key just created, works through a node
+// that has not applied it yet.
 type Keys interface {
 	LookupKey(ctx context.Context, accessKey string) (secret string, id Identity, err error)
 }

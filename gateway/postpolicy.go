@@ -359,20 +359,25 @@ func (r *req) postAuth(fields map[string]string) error {
 		return errf(400, "InvalidArgument", "x-amz-date is missing, malformed or does not match the credential")
 	}
 	scope := sigv4.Scope{AccessKey: cred[0], Date: cred[1], Region: cred[2], Service: cred[3]}
-	secret, id, err := r.lookupSecret(scope.AccessKey, fields["x-amz-security-token"]) // tokens.go
+	token := fields["x-amz-security-token"]
+	secret, id, err := r.lookupSecret(scope.AccessKey, token, false) // tokens.go
 	if err != nil {
-		if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
-			return errUnknownKey
-		}
-		return err
+		return lookupErr(err)
 	}
 	// The policy is the string to sign; a rotated key's old secret counts
 	// in its grace period, as for every other signature (auth.go).
-	key, _, ok := verifySecrets(secret, id, r.s.cfg.Clock(), sigv4.Auth{Scope: scope, Signature: strings.ToLower(fields["x-amz-signature"])}, fields["policy"])
+	a := sigv4.Auth{Scope: scope, Signature: strings.ToLower(fields["x-amz-signature"])}
+	key, _, old, ok := verifySecrets(secret, id, r.s.cfg.Clock(), a, fields["policy"])
+	if !ok && r.retryFresh(token) { // a secret the leader just set (Keys)
+		if secret, id, err = r.lookupSecret(scope.AccessKey, token, true); err != nil {
+			return lookupErr(err)
+		}
+		key, _, old, ok = verifySecrets(secret, id, r.s.cfg.Clock(), a, fields["policy"])
+	}
 	if !ok {
 		return ErrSignatureMismatch
 	}
-	id.AccessKey, id.OldSecret, id.OldSecretUntil = scope.AccessKey, "", time.Time{}
+	id = id.signedWith(scope.AccessKey, old)
 	r.auth = authResult{ok: true, id: id, payload: sigv4.UnsignedPayload, key: key, time: t, scope: scope}
 	return nil
 }

@@ -63,11 +63,12 @@ func tokenErr(err error) error {
 
 // lookupSecret resolves the signing secret of a SigV4 request: temporary
 // credentials when a session token comes with it, an access key otherwise.
-func (r *req) lookupSecret(accessKey, sessionToken string) (string, Identity, error) {
+// fresh asks Keys for linearizable state (see Keys).
+func (r *req) lookupSecret(accessKey, sessionToken string, fresh bool) (string, Identity, error) {
 	if sessionToken == "" {
 		ctx := r.ctx()
-		if m := string(r.c.Method()); m != "GET" && m != "HEAD" {
-			ctx = WithFreshKey(ctx) // a revoked key never writes (Keys)
+		if fresh {
+			ctx = WithFreshKey(ctx)
 		}
 		return r.s.keys.LookupKey(ctx, accessKey)
 	}
@@ -78,7 +79,24 @@ func (r *req) lookupSecret(accessKey, sessionToken string) (string, Identity, er
 	if err != nil {
 		return "", Identity{}, tokenErr(err)
 	}
+	id.RaftKey = false // temporary credentials: no key in the metadata store
 	return secret, id, nil
+}
+
+// retryFresh says whether a signature that did not verify against the
+// key as this node has it is worth a linearizable lookup: access keys
+// (not temporary credentials) on requests that may change state.
+func (r *req) retryFresh(sessionToken string) bool {
+	m := string(r.c.Method())
+	return sessionToken == "" && m != "GET" && m != "HEAD"
+}
+
+// lookupErr maps a failed key lookup to the S3 refusal.
+func lookupErr(err error) error {
+	if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrInvalidArgument) {
+		return errUnknownKey
+	}
+	return err
 }
 
 // sessionToken is the request's X-Amz-Security-Token (header or presigned query).
@@ -107,6 +125,7 @@ func (r *req) bearer(token string) error {
 	case sigv4.StreamingSigned, sigv4.StreamingSignedTrailer:
 		return errf(400, "InvalidRequest", "a bearer-token request cannot carry a signed streaming payload; use UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER")
 	}
+	id.RaftKey = false // a token's principal: no key in the metadata store
 	r.auth = authResult{ok: true, id: id, payload: payload, time: r.s.cfg.Clock()}
 	return nil
 }

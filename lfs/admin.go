@@ -93,7 +93,7 @@ func (s *Server) deleteObjects(ctx context.Context, r *req) error {
 	if err := s.requireRepo(ctx, r); err != nil {
 		return err
 	}
-	n, err := s.meta.DeleteLFSObjects(ctx, r.context, r.repo, d.OIDs, d.Before)
+	n, err := s.meta.DeleteLFSObjects(r.stamp(ctx), r.context, r.repo, d.OIDs, d.Before)
 	if err != nil {
 		return err
 	}

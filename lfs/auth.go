@@ -25,20 +25,27 @@ func (s *Server) authenticate(ctx context.Context, r *req) error {
 	case len(h) > 6 && strings.EqualFold(h[:6], "basic "):
 		m := string(r.rc.Method())
 		k, err := s.basic(ctx, h[6:], m != "GET" && m != "HEAD")
-		r.key = k
+		r.key, r.raftKey = k, err == nil
 		return err
 	case s.auth == nil:
 		return fmt.Errorf("%w: unsupported authorization scheme", model.ErrUnauthenticated)
 	}
+	// The API's authentication: a bearer token, or a datamon-signed
+	// request whose key comes back with the SecretGen that verified it.
 	k, err := s.auth.Authenticate(ctx, r.rc)
 	r.key, r.bearer = k, err == nil && len(h) > 7 && strings.EqualFold(h[:7], "bearer ")
+	r.raftKey = err == nil && !r.bearer
 	return err
 }
 
 // basic checks HTTP Basic credentials against the key store, as the API
-// does: a stale read for GET and HEAD (a revoked key stops working once
-// this node applied it), a linearizable one (fresh) for everything else.
-func (s *Server) basic(ctx context.Context, enc string, fresh bool) (model.AccessKey, error) {
+// does: a stale read (this node's applied state). A write is authorised at
+// apply by the state machine (stamp), so a key revoked meanwhile never
+// writes; a write (retry) whose secret does not match the applied key is
+// checked once more with a linearizable read, so a secret just rotated in
+// works through a lagging node. The key comes back with SecretGen set to
+// the generation of the matching secret.
+func (s *Server) basic(ctx context.Context, enc string, retry bool) (model.AccessKey, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
 	if err != nil {
 		return model.AccessKey{}, fmt.Errorf("%w: malformed Basic credentials", model.ErrUnauthenticated)
@@ -47,13 +54,22 @@ func (s *Server) basic(ctx context.Context, enc string, fresh bool) (model.Acces
 	if !ok || id == "" || secret == "" {
 		return model.AccessKey{}, fmt.Errorf("%w: Basic credentials need access key ID and secret", model.ErrUnauthenticated)
 	}
-	k, err := s.lookupKey(ctx, id, fresh)
+	k, err := s.lookupKey(ctx, id, false)
 	if err != nil {
 		return k, err
 	}
-	if !s.secretOK(k, secret) {
+	old, ok := s.secretOK(k, secret)
+	if !ok && retry {
+		if k, err = s.lookupKey(ctx, id, true); err != nil {
+			return k, err
+		}
+		old, ok = s.secretOK(k, secret)
+	}
+	if !ok {
 		return model.AccessKey{}, fmt.Errorf("%w: wrong secret for access key %q", model.ErrUnauthenticated, id)
 	}
+	k.SecretGen, k.OldSecretGen = k.SecretGenOf(old), 0
+	k.Secret, k.OldSecret = "", ""
 	return k, nil
 }
 
@@ -76,13 +92,14 @@ func (s *Server) lookupKey(ctx context.Context, id string, fresh bool) (model.Ac
 }
 
 // secretOK compares in constant time; a rotated key's old secret counts
-// until its grace period ends.
-func (s *Server) secretOK(k model.AccessKey, secret string) bool {
+// until its grace period ends (old: it matched).
+func (s *Server) secretOK(k model.AccessKey, secret string) (old, ok bool) {
 	eq := func(a string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(secret)) == 1 }
 	if eq(k.Secret) {
-		return true
+		return false, true
 	}
-	return k.OldSecret != "" && s.cfg.Now().Before(k.OldSecretUntil) && eq(k.OldSecret)
+	ok = k.OldSecret != "" && s.cfg.Now().Before(k.OldSecretUntil) && eq(k.OldSecret)
+	return ok, ok
 }
 
 // transferAuth authorizes a transfer: a token for op on this object (the
@@ -107,10 +124,13 @@ func (s *Server) transferAuth(ctx context.Context, r *req, op, oid string, want 
 		r.key = model.AccessKey{ID: g.Key, Grants: map[string]model.Permission{g.Context + "/" + g.Repo: g.Perm}}
 		return g, true, r.require(want)
 	}
-	m := string(r.rc.Method())
-	if r.key, err = s.lookupKey(ctx, g.Key, m != "GET" && m != "HEAD"); err != nil {
+	// The token names a key, not a secret: the key as this node has it
+	// (stale); the write is stamped with its current secret generation, so
+	// deleting the key, or rotating it without grace, voids the token.
+	if r.key, err = s.lookupKey(ctx, g.Key, false); err != nil {
 		return g, true, err
 	}
+	r.raftKey = true
 	return g, true, r.require(want)
 }
 

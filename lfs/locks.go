@@ -29,7 +29,7 @@ func (s *Server) createLock(ctx context.Context, r *req) error {
 	if lc.Ref != nil {
 		l.Ref = lc.Ref.Name
 	}
-	got, err := s.meta.CreateLFSLock(ctx, r.context, r.repo, l)
+	got, err := s.meta.CreateLFSLock(r.stamp(ctx), r.context, r.repo, l)
 	if errors.Is(err, model.ErrExists) {
 		cur, gerr := s.meta.LFSLockByPath(ctx, r.context, r.repo, lc.Path)
 		if gerr == nil {
@@ -169,7 +169,7 @@ func (s *Server) unlock(ctx context.Context, r *req) error {
 			return fmt.Errorf("%w (unlock --force)", err)
 		}
 	}
-	got, err := s.meta.DeleteLFSLock(ctx, r.context, r.repo, id, owner(r.key), u.Force)
+	got, err := s.meta.DeleteLFSLock(r.stamp(ctx), r.context, r.repo, id, owner(r.key), u.Force)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,24 @@ type req struct {
 	rest          []string // path segments after the repo
 	key           model.AccessKey
 	bearer        bool // key is a verified bearer token's principal
+	// raftKey: key is an access key in Raft (HTTP Basic, a signed API
+	// request, a transfer token naming a key), its SecretGen the
+	// generation that verified the request; needs are the grants require
+	// allowed. Writes carry both (stamp) and are re-checked at apply.
+	raftKey bool
+	needs   []model.Grant
+}
+
+// stamp puts the caller's access key and the grants the request was
+// allowed on ctx (model.Caller), so that the state machine refuses the
+// write if the key was deleted, its secret rotated away or a grant removed
+// before the write reached the log. Bearer principals are not stamped:
+// they have no key in Raft (their authority is the JWT until it expires).
+func (r *req) stamp(ctx context.Context) context.Context {
+	if !r.raftKey || r.key.ID == "" {
+		return ctx
+	}
+	return model.WithCaller(ctx, model.Caller{Key: r.key.ID, SecretGen: r.key.SecretGen}, r.needs...)
 }
 
 type handler func(s *Server, ctx context.Context, r *req) error
@@ -165,6 +183,7 @@ func (s *Server) requireRepo(ctx context.Context, r *req) error {
 // require checks the caller's permission on the request's repo.
 func (r *req) require(want model.Permission) error {
 	if api.KeyPermission(r.key, r.context, r.repo) >= want {
+		r.needs = append(r.needs, model.Grant{Scope: model.RepoScope(r.context, r.repo), Permission: want})
 		return nil
 	}
 	return fmt.Errorf("%w: key %q needs %s on %s/%s", model.ErrPermission, r.key.ID, want, r.context, r.repo)

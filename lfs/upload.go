@@ -56,7 +56,7 @@ func (s *Server) upload(ctx context.Context, r *req) error {
 	if got := hex.EncodeToString(st.sum); got != oid {
 		return fmt.Errorf("%w: the body's SHA-256 is %s, not the OID %s", ErrMismatch, got, oid)
 	}
-	if _, err := s.meta.PutLFSObject(ctx, r.context, r.repo, model.LFSObject{OID: oid, Size: size, Chunks: st.chunks}); err != nil {
+	if _, err := s.meta.PutLFSObject(r.stamp(ctx), r.context, r.repo, model.LFSObject{OID: oid, Size: size, Chunks: st.chunks}); err != nil {
 		return err
 	}
 	s.log.Debug("lfs object stored", "repo", r.context+"/"+r.repo, "oid", oid, "size", size,

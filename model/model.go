@@ -134,4 +134,13 @@ type AccessKey struct {
 	// period), so a pipeline can roll its secret without downtime.
 	OldSecret      string    `json:"old_secret,omitempty"`
 	OldSecretUntil time.Time `json:"old_secret_until,omitzero"`
+	// SecretGen and OldSecretGen name the generation of Secret and of
+	// OldSecret: the Raft log index of the command that set that secret
+	// (create, replace or rotate), assigned by the state machine (what a
+	// client sends is ignored). A write's auth stamp names the generation
+	// it was signed with (caller.go), so a secret rotated away, or a key
+	// deleted and created again under the same ID, never authorises it.
+	// 0 on keys written before generations existed.
+	SecretGen    uint64 `json:"secret_gen,omitempty"`
+	OldSecretGen uint64 `json:"old_secret_gen,omitempty"`
 }

@@ -283,6 +283,17 @@ func (tx *txn) putAccessKey(k model.AccessKey) ([]byte, error) {
 		}
 		k.Contributor = u.Contributor() // identity_fsm.go
 	}
+	// Secret generations (authstamp.go): a replaced secret is a new one.
+	k.SecretGen, k.OldSecretGen = tx.index, 0
+	if had && prev.Secret == k.Secret {
+		k.SecretGen = prev.SecretGen
+	}
+	switch {
+	case had && k.OldSecret != "" && k.OldSecret == prev.OldSecret:
+		k.OldSecretGen = prev.OldSecretGen
+	case had && k.OldSecret != "" && k.OldSecret == prev.Secret:
+		k.OldSecretGen = prev.SecretGen
+	}
 	if had && prev.User != "" && prev.User != k.User {
 		_ = tx.b.Delete(userKeyIndex(prev.User, k.ID), nil)
 	}

@@ -46,7 +46,9 @@ func (tx *txn) init(c *command) ([]byte, error) {
 			return nil, err
 		}
 		if !ok {
-			tx.putJSON(accessKeyKey(c.Key.ID), *c.Key)
+			k := *c.Key
+			k.SecretGen, k.OldSecretGen = tx.index, 0 // authstamp.go
+			tx.putJSON(accessKeyKey(k.ID), k)
 		}
 	}
 	js, _ := json.Marshal(cur)

@@ -71,6 +71,7 @@ type command struct {
 	LFS     *lfsCmd          `json:"lfs,omitempty"`   // lfs.go
 	Run     *runCmd          `json:"run,omitempty"`   // runs.go
 	Req     *requestStamp    `json:"rq,omitempty"`    // client request ID (request.go)
+	Auth    *authStamp       `json:"auth,omitempty"`  // the access key it is made with (authstamp.go)
 }
 
 // encodeCommand returns version byte + JSON; commands larger than
@@ -149,6 +150,11 @@ func decodeCommand(b []byte) (*command, error) {
 	}
 	if err := c.Req.check(); err != nil { // request.go
 		return nil, err
+	}
+	if c.Auth != nil {
+		if err := c.Auth.validate(); err != nil { // authstamp.go
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadCommand, c.Op, err)
+		}
 	}
 	return &c, nil
 }

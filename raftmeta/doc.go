@@ -52,6 +52,13 @@
 // it again every entry it could have acknowledged. The rule for what may be
 // discarded is in docs/disk-faults.md, "Raft log and FSM".
 //
+// Authorization at apply (authstamp.go): a write whose ctx carries a
+// model.Caller (the access key an edge authenticated) is stamped with it;
+// the FSM refuses the command, identically on every replica, when the key
+// was deleted, the secret it was signed with rotated away or past its
+// grace, or a grant it needs removed earlier in the log (ErrKeyRevoked,
+// ErrForbidden; both model.ErrPermission).
+//
 // Concurrency: *Meta is safe for concurrent use. Writes and reads may be
 // called from any goroutine on any node; Close stops the bootstrap and
 // reconcile goroutines and shuts raft down, then closes Pebble. Layout() is

@@ -53,6 +53,8 @@ var errorCodes = []struct {
 	{"invalid", model.ErrInvalid},
 	{"precondition", model.ErrPrecondition},
 	{"not_empty", model.ErrNotEmpty},
+	{"key_revoked", ErrKeyRevoked}, // before permission: both wrap it
+	{"forbidden", ErrForbidden},
 	{"permission", model.ErrPermission},
 	{"unauthenticated", model.ErrUnauthenticated},
 	{"not_leader", ErrNotLeader},

@@ -170,7 +170,11 @@ func (f *fsm) Apply(l *raft.Log) any {
 		}
 	}
 	tx := &txn{b: b, index: l.Index, data: l.Data, now: time.Unix(0, ts).UTC()}
-	data, err := tx.exec(cmd)
+	err = tx.authorize(cmd.Auth) // the caller's key still allows it (authstamp.go)
+	var data []byte
+	if err == nil {
+		data, err = tx.exec(cmd)
+	}
 	if err != nil {
 		if cmd.Req != nil {
 			f.recordFailure(cmd.Req, l.Index, err, ts)

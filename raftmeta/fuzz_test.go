@@ -61,6 +61,8 @@ func FuzzApply(f *testing.F) {
 		{Op: opRotateKey, Ident: &identCmd{Key: "K", Secret: sealPrefix + "BBBB", Grace: 1}},
 		{Op: opDeleteUser, Ident: &identCmd{User: "ada"}},
 		{Op: opSealKeys, Ident: &identCmd{Sealed: []sealedSecrets{{Key: "K", Secret: sealPrefix + "C"}}}},
+		{Op: opCreateRepo, Repo: &model.Repo{Context: "default", Name: "r", Description: "d"}, // authstamp.go
+			Auth: &authStamp{Key: "K", Gen: 3, Needs: []model.Grant{{Scope: "default/*", Permission: model.PermAdmin}}}},
 	} {
 		b, _ = encodeCommand(c)
 		f.Add(b)

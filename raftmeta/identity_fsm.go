@@ -150,6 +150,7 @@ func (tx *txn) createKey(k model.AccessKey) ([]byte, error) {
 		return nil, orErr(err, fmt.Errorf("%w: access key %q", model.ErrExists, k.ID))
 	}
 	k.Created, k.OldSecret, k.OldSecretUntil = tx.now, "", time.Time{}
+	k.SecretGen, k.OldSecretGen = tx.index, 0 // authstamp.go
 	normalizeRoot(&k)
 	tx.putJSON(accessKeyKey(k.ID), k)
 	_ = tx.b.Set(userKeyIndex(k.User, k.ID), nil, nil)

@@ -31,9 +31,11 @@ func (tx *txn) rotateKey(c identCmd) ([]byte, error) {
 			old = c.Sealed[0].Secret
 		}
 	}
+	oldGen := k.SecretGen
 	k.Secret, k.OldSecret, k.OldSecretUntil = c.Secret, "", time.Time{}
+	k.SecretGen, k.OldSecretGen = tx.index, 0 // authstamp.go
 	if c.Grace > 0 && old != "" {
-		k.OldSecret, k.OldSecretUntil = old, tx.now.Add(c.Grace)
+		k.OldSecret, k.OldSecretUntil, k.OldSecretGen = old, tx.now.Add(c.Grace), oldGen
 	}
 	tx.putJSON(accessKeyKey(k.ID), k)
 	return mustJSON(sealedResult(k)), nil

@@ -19,6 +19,11 @@ func (m *Meta) submit(ctx context.Context, cmd *command) ([]byte, error) {
 	}
 	cmd.ReqID = newReqID()
 	stampRequest(ctx, cmd)
+	auth, err := stampFrom(ctx) // on behalf of an access key (authstamp.go)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Auth = auth
 	payload, err := encodeCommand(cmd) // size check before anything reaches the log
 	if err != nil {
 		return nil, err

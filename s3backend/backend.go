@@ -109,6 +109,7 @@ func (b *Backend) resolve(ctx context.Context, id gateway.Identity, bucket strin
 	if !allowed(id, r.Context, r.Repo, perm) {
 		return target{}, fmt.Errorf("%w: %s on %s/%s", gateway.ErrAccessDenied, permName(perm), r.Context, r.Repo)
 	}
+	need(ctx, r.Context, r.Repo, perm) // caller.go
 	if r.ReadOnly() && perm > model.PermRead {
 		return target{}, fmt.Errorf("%w: %s is a read-only ref alias", gateway.ErrAccessDenied, bucket)
 	}
@@ -133,11 +134,15 @@ func permName(p model.Permission) string {
 	return [...]string{"none", "read", "write", "admin"}[p]
 }
 
-// mapErr turns model.ErrNotFound into notFound and keeps other errors.
+// mapErr turns model.ErrNotFound into notFound, a refusal of the metadata
+// store (a write whose key was revoked before it applied: raftmeta.ErrKeyRevoked,
+// ErrForbidden) into AccessDenied, and keeps other errors.
 func mapErr(err, notFound error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, model.ErrPermission):
+		return fmt.Errorf("%w: %w", gateway.ErrAccessDenied, err)
 	case errors.Is(err, model.ErrNotFound):
 		return fmt.Errorf("%w: %w", notFound, err)
 	case errors.Is(err, model.ErrPrecondition):

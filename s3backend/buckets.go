@@ -45,6 +45,7 @@ func (b *Backend) ListBuckets(ctx context.Context, id gateway.Identity) ([]gatew
 
 // CreateBucket implements gateway.Backend: a repo (admin needed).
 func (b *Backend) CreateBucket(ctx context.Context, id gateway.Identity, bucket string) error {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	r, err := ParseBucket(bucket)
 	if err != nil {
 		return fmt.Errorf("%w: %w", gateway.ErrInvalidBucketName, err)
@@ -55,10 +56,12 @@ func (b *Backend) CreateBucket(ctx context.Context, id gateway.Identity, bucket 
 	if !allowed(id, r.Context, r.Repo, model.PermAdmin) {
 		return fmt.Errorf("%w: admin on %s/%s", gateway.ErrAccessDenied, r.Context, r.Repo)
 	}
+	need(ctx, r.Context, r.Repo, model.PermAdmin)
 	repo := model.Repo{Context: r.Context, Name: r.Repo, Description: repoDescription,
 		Contributor: model.Contributor{Name: id.Name, Email: id.Email}}
 	_, err = b.meta.CreateRepo(ctx, repo)
 	if errors.Is(err, model.ErrNotFound) && id.Root && r.Context != model.DefaultContext {
+		need(ctx, "", "", model.PermAdmin) // a new context: the cluster's root
 		// "<ctx>.<repo>" with a new context (S3 clients create dotted
 		// buckets freely): root creates the context too.
 		_, cerr := b.meta.CreateContext(ctx, model.Context{Name: r.Context, Description: contextDescription,
@@ -79,6 +82,7 @@ func (b *Backend) CreateBucket(ctx context.Context, id gateway.Identity, bucket 
 // DeleteBucket implements gateway.Backend: deletes a repo without bundles
 // and without draft objects (admin needed). Not atomic with writes racing it.
 func (b *Backend) DeleteBucket(ctx context.Context, id gateway.Identity, bucket string) error {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.resolve(ctx, id, bucket, model.PermAdmin)
 	if err != nil {
 		return err
@@ -109,10 +113,11 @@ func (b *Backend) HeadBucket(ctx context.Context, id gateway.Identity, bucket st
 	return err
 }
 
-// LookupKey implements gateway.Keys: a stale read of the access key for
-// reads, a linearizable one for requests that may change state
-// (gateway.FreshKey), so that no write is authorised by a key whose
-// deletion or rotation was acknowledged before the write arrived.
+// LookupKey implements gateway.Keys: a stale read of the access key, a
+// linearizable one when the gateway asks (gateway.FreshKey: a write whose
+// signature did not verify against the stale key). A key whose deletion or
+// rotation was acknowledged before the write never authorises it: the
+// write's auth stamp is refused at apply (caller.go).
 func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gateway.Identity, error) {
 	rctx := raftmeta.WithStale(ctx)
 	if gateway.FreshKey(ctx) {
@@ -142,7 +147,8 @@ func (b *Backend) LookupKey(ctx context.Context, accessKey string) (string, gate
 		return "", gateway.Identity{}, err
 	}
 	id := gateway.Identity{AccessKey: k.ID, Root: k.Root, User: k.User, Name: k.Contributor.Name, Email: k.Contributor.Email,
-		OldSecret: k.OldSecret, OldSecretUntil: k.OldSecretUntil} // rotation grace (gateway/auth.go)
+		OldSecret: k.OldSecret, OldSecretUntil: k.OldSecretUntil, // rotation grace (gateway/auth.go)
+		RaftKey: true, SecretGen: k.SecretGen, OldSecretGen: k.OldSecretGen} // auth stamp (caller.go)
 	if len(k.Grants) > 0 {
 		id.Grants = make(map[string]string, len(k.Grants))
 		for scope, p := range k.Grants {

@@ -61,9 +61,13 @@
 //
 // # Keys and permissions
 //
-// LookupKey resolves access keys through raftmeta (stale read). Reads need
-// read on "context/repo" (or "context/*"), writes need write, CreateBucket
-// and DeleteBucket need admin; root keys may do everything.
+// LookupKey resolves access keys through raftmeta (stale read; a write whose
+// signature does not verify asks again linearizably, gateway.WithFreshKey).
+// Reads need read on "context/repo" (or "context/*"), writes need write,
+// CreateBucket and DeleteBucket need admin; root keys may do everything.
+// Every write of a request made with an access key carries the key, its
+// secret generation and those grants (caller.go) to the state machine,
+// which refuses it (AccessDenied) if the key was revoked meanwhile.
 //
 // # Limits
 //

@@ -168,11 +168,12 @@ func TestS3AuditRecordsTheUser(t *testing.T) {
 	}
 }
 
-// A write is authorised only by a linearizable read of its key: on a
-// follower cut off from the leader after the key was deleted there, a
-// read (stale lookup) is still served from the follower's state, but a
-// write's lookup (gateway.WithFreshKey) does not succeed — the deleted
-// key cannot write through a node that has not seen the delete.
+// LookupKey honours gateway.WithFreshKey (the gateway's second lookup when
+// a write's signature does not verify against the node's applied key): on
+// a follower cut off from the leader after the key was deleted there, a
+// stale lookup is still served from the follower's state, but a fresh one
+// does not succeed. (Writes made with the stale answer are refused at
+// apply: TestS3WriteRacingRevocationIsRefused.)
 func TestWriteLookupIsLinearizable(t *testing.T) {
 	e := newEnvWith(t, 3, raftmetatest.Options{}, true, nil)
 	const ak, sk = "AKREVOKED", "revoked-secret-0123456789"

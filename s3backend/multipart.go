@@ -32,6 +32,7 @@ func mapUploadErr(err error) error {
 
 // CreateMultipartUpload implements gateway.Backend.
 func (b *Backend) CreateMultipartUpload(ctx context.Context, id gateway.Identity, bucket, key string, meta gateway.PutMeta) (string, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.resolve(ctx, id, bucket, model.PermWrite)
 	if err != nil {
 		return "", err
@@ -79,6 +80,7 @@ func partInfo(p raftmeta.UploadPart) gateway.Part {
 
 // UploadPart implements gateway.Backend.
 func (b *Backend) UploadPart(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte, checksums map[string]string) (gateway.Part, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	if err := checkPartNumber(number); err != nil {
 		return gateway.Part{}, err
 	}
@@ -103,6 +105,7 @@ func (b *Backend) UploadPart(ctx context.Context, id gateway.Identity, bucket, k
 // stored anew. The part's MD5 needs the range's bytes, so they are read
 // (not written) unless the whole source is copied and has an MD5 ETag.
 func (b *Backend) UploadPartCopy(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, number int, srcBucket, srcKey string, rng *gateway.Range) (gateway.Part, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	if err := checkPartNumber(number); err != nil {
 		return gateway.Part{}, err
 	}
@@ -201,6 +204,7 @@ func (b *Backend) ListParts(ctx context.Context, id gateway.Identity, bucket, ke
 // CompleteMultipartUpload implements gateway.Backend: validation, the
 // object's draft entry and the upload's removal are one Raft command.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, parts []gateway.Part) (gateway.ObjectInfo, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.upload(ctx, id, bucket, key, uploadID, model.PermWrite)
 	resent := errors.Is(err, gateway.ErrNoSuchUpload) && t.Repo != ""
 	if err != nil && !resent {
@@ -298,6 +302,7 @@ func (b *Backend) completeChecksums(ctx context.Context, t target, uploadID stri
 
 // AbortMultipartUpload implements gateway.Backend.
 func (b *Backend) AbortMultipartUpload(ctx context.Context, id gateway.Identity, bucket, key, uploadID string) error {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.upload(ctx, id, bucket, key, uploadID, model.PermWrite)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 // PutObject implements gateway.Backend.
 func (b *Backend) PutObject(ctx context.Context, id gateway.Identity, bucket, key string, body io.Reader, size int64, meta gateway.PutMeta) (gateway.ObjectInfo, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.resolve(ctx, id, bucket, model.PermWrite)
 	if err != nil {
 		return gateway.ObjectInfo{}, err
@@ -143,6 +144,7 @@ func (b *Backend) condition(ctx context.Context, t target, key string, meta gate
 // CopyObject implements gateway.Backend: the new entry points at the
 // source's chunks, no data is copied.
 func (b *Backend) CopyObject(ctx context.Context, id gateway.Identity, srcBucket, srcKey, dstBucket, dstKey string, meta *gateway.PutMeta) (gateway.ObjectInfo, error) {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	src, err := b.resolve(ctx, id, srcBucket, model.PermRead)
 	if err != nil {
 		return gateway.ObjectInfo{}, err
@@ -179,6 +181,7 @@ func (b *Backend) CopyObject(ctx context.Context, id gateway.Identity, srcBucket
 // DeleteObject implements gateway.Backend: a tombstone in the draft (none
 // is written when the key exists neither in the draft nor in the base).
 func (b *Backend) DeleteObject(ctx context.Context, id gateway.Identity, bucket, key string) error {
+	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.resolve(ctx, id, bucket, model.PermWrite)
 	if err != nil {
 		return err
