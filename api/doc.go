@@ -7,6 +7,8 @@
 // effect on a node within its replication lag). Routes (all JSON unless noted):
 //
 //	GET    /healthz                                           unauthenticated, "ok"
+//	GET    /livez                                             unauthenticated, "ok" (probes.go)
+//	GET    /readyz                                            unauthenticated, 200 once a raft member with a leader and a layout, else 503
 //	GET    /metrics                                           Prometheus text
 //	POST   /v1/contexts                       GET /v1/contexts
 //	GET    /v1/contexts/{ctx}
