@@ -87,13 +87,13 @@ func writerMode(m csipb.VolumeCapability_AccessMode_Mode) bool {
 
 // publish mounts vol at target and saves the record.
 func (d *Driver) publish(ctx context.Context, id, target string, vol Volume, creds Credentials) error {
-	if err := os.MkdirAll(target, 0o750); err != nil {
-		return status.Errorf(codes.Internal, "create target %s: %v", target, err)
-	}
 	if m, _ := mounted(target); m { // a dead FUSE server's mount
 		if err := unmount(target); err != nil {
 			return status.Errorf(codes.Internal, "clear stale mount: %v", err)
 		}
+	}
+	if err := os.MkdirAll(target, 0o750); err != nil {
+		return status.Errorf(codes.Internal, "create target %s: %v", target, err)
 	}
 	r := record{VolumeID: id, Target: target, Volume: vol, Creds: creds}
 	if !vol.ReadOnly {

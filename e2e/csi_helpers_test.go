@@ -52,11 +52,24 @@ func startCSI(t *testing.T, c *localcluster.Cluster, dir string, extra ...string
 		d.stop(t)
 		if t.Failed() {
 			t.Logf("csi driver log:\n%s", d.log)
+			logs, _ := filepath.Glob(filepath.Join(d.state, "logs", "*", "*", "*"))
+			for _, l := range logs {
+				b, _ := os.ReadFile(l)
+				t.Logf("mount log %s:\n%s", l, b)
+			}
 		}
 	})
+	conn, err := grpc.NewClient("unix://"+d.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ready once Probe answers (a killed driver's socket file may linger).
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(d.sock); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := csipb.NewIdentityClient(conn).Probe(ctx, &csipb.ProbeRequest{})
+		cancel()
+		if err == nil {
 			break
 		}
 		select {
@@ -65,13 +78,9 @@ func startCSI(t *testing.T, c *localcluster.Cluster, dir string, extra ...string
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("datamon csi: no socket after 30s:\n%s", d.log)
+			t.Fatalf("datamon csi: no answer to Probe after 30s (%v):\n%s", err, d.log)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	conn, err := grpc.NewClient("unix://"+d.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
 	}
 	d.conn, d.node = conn, csipb.NewNodeClient(conn)
 	return d
