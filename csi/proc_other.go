@@ -8,7 +8,9 @@ import "fmt"
 
 func alive(int) bool { return false }
 
-func mounted(string) (bool, error) { return false, fmt.Errorf("%w: the CSI driver needs Linux", ErrMount) }
+func mounted(string) (bool, error) {
+	return false, fmt.Errorf("%w: the CSI driver needs Linux", ErrMount)
+}
 
 func unmount(string) error { return fmt.Errorf("%w: the CSI driver needs Linux", ErrMount) }
 
