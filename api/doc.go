@@ -12,6 +12,8 @@
 // (all JSON unless noted):
 //
 //	GET    /healthz                                           unauthenticated, "ok"
+//	GET    /livez                                             unauthenticated, "ok" (probes.go)
+//	GET    /readyz                                            unauthenticated, 200 once a raft member with a leader and a layout, else 503
 //	GET    /metrics                                           Prometheus text
 //	POST   /v1/contexts                       GET /v1/contexts
 //	GET    /v1/contexts/{ctx}

@@ -42,7 +42,7 @@ const authKeyValue = "datamon.api.key"
 // request once its outcome is known and before the answer is sent.
 // Mounted handlers (Mount) guard themselves.
 func (s *Server) guard(rc *fasthttp.RequestCtx) {
-	if path := string(rc.Path()); path == "/healthz" || s.mounted(path) || (s.cfg.Audit == nil && s.cfg.AuthLimit == nil) {
+	if path := string(rc.Path()); isProbe(path) || s.mounted(path) || (s.cfg.Audit == nil && s.cfg.AuthLimit == nil) {
 		s.serve(rc)
 		return
 	}

@@ -124,14 +124,17 @@ type Route struct {
 }
 
 // RouteTable lists every route the router serves, in match order, plus
-// GET /healthz (answered before routing, for any caller). Authorization is
+// GET /healthz, /livez and /readyz (answered before routing, for any
+// caller; probes.go). Authorization is
 // decided by each handler; tests that must cover every route (the auth
 // matrix) enumerate them here. Paths under a Mount prefix (e.g. "/lfs/")
 // belong to the mounted handler and are not listed.
 func RouteTable() []Route {
 	rs := new(Server).buildRoutes()
-	out := make([]Route, 0, len(rs)+1)
-	out = append(out, Route{Method: fasthttp.MethodGet, Pattern: "/healthz"})
+	out := make([]Route, 0, len(rs)+3)
+	for _, p := range []string{PathHealthz, PathLivez, PathReadyz} {
+		out = append(out, Route{Method: fasthttp.MethodGet, Pattern: p})
+	}
 	for _, r := range rs {
 		out = append(out, Route{Method: r.method, Pattern: r.name, UnsignedBody: r.unsignedOK})
 	}

@@ -7,11 +7,11 @@ import "testing"
 func TestRouteTable(t *testing.T) {
 	s := New(Config{}, nil, nil, nil)
 	rt := RouteTable()
-	if len(rt) != len(s.routes)+1 || rt[0].Pattern != "/healthz" {
-		t.Fatalf("RouteTable has %d routes, the server %d (+ /healthz)", len(rt), len(s.routes))
+	if len(rt) != len(s.routes)+3 || rt[0].Pattern != PathHealthz || rt[1].Pattern != PathLivez || rt[2].Pattern != PathReadyz {
+		t.Fatalf("RouteTable has %d routes, the server %d (+ the 3 probes)", len(rt), len(s.routes))
 	}
 	seen := map[string]bool{}
-	for i, r := range rt[1:] {
+	for i, r := range rt[3:] {
 		k := r.Method + " " + r.Pattern
 		if seen[k] {
 			t.Errorf("route %s listed twice", k)

@@ -83,10 +83,7 @@ func (r *request) contributor() model.Contributor {
 func (s *Server) serve(rc *fasthttp.RequestCtx) {
 	start := time.Now()
 	method, path := string(rc.Method()), string(rc.Path())
-	if path == "/healthz" {
-		rc.SetContentType("text/plain; charset=utf-8")
-		rc.SetBodyString("ok\n")
-		s.metrics.observe("/healthz", rc.Response.StatusCode(), time.Since(start))
+	if s.probe(rc, path, start) { // probes.go
 		return
 	}
 	if s.serveMount(rc, path, start) {

@@ -21,6 +21,8 @@ func apiCases() map[string]amCase {
 	noop := "an unknown node: answered after the authorization check; acting on a real one would end the matrix"
 	return map[string]amCase{
 		"GET /healthz": {need: needPublic, status: 200, why: "liveness probe for load balancers: says ok, nothing else", build: get("/healthz")},
+		"GET /livez":   {need: needPublic, status: 200, why: "Kubernetes liveness probe: says ok, nothing else", build: get("/livez")},
+		"GET /readyz":  {need: needPublic, status: 200, why: "Kubernetes readiness probe: ready or the reason it is not (raft member, leader, layout)", build: get("/readyz")},
 		"GET /metrics": {need: needAuthn, status: 200, build: get("/metrics")},
 
 		"POST /v1/contexts": {need: needCluster, status: 201, mutates: true, build: func(f *amFix) (amReq, *amKey) {

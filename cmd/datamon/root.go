@@ -88,8 +88,8 @@ Exit codes: 0 ok, 1 error, 2 not found (ENOENT), 3 precondition failed, 64 usage
 	cluster.AddCommand(newClusterDurabilityCmds(a)...)
 	root.AddCommand(newGCCmd(a))
 	root.AddCommand(newNodeCmd(), cluster, a.repoCmd(), a.bundleCmd(), a.labelCmd(), a.contextCmd(), a.userCmd(), a.keyCmd(), a.grantCmd(), a.debugCmd(), a.lfsCmd(), a.versionCmd(), a.configCmd(), a.certCmd())
-	root.AddCommand(a.auditCmd())
-	root.AddCommand(a.runCmd(), a.lineageCmd()) // run.go, lineage.go
+	root.AddCommand(a.auditCmd(), newCSICmd(), newSidecarCmd()) // csi.go, sidecar.go
+	root.AddCommand(a.runCmd(), a.lineageCmd())                 // run.go, lineage.go
 	rejectUnknownSubcommands(root)
 	a.registerCompletions(root)
 	return root
