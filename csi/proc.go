@@ -32,6 +32,10 @@ func (d *Driver) run(ctx context.Context, creds Credentials, args ...string) (st
 	return out.String(), nil
 }
 
+// exitWithEnv, passed on to the FUSE processes when the driver has it:
+// a daemonized mount unmounts when that PID ends (docs/kubernetes.md).
+const exitWithEnv = "DATAMON_EXIT_WITH_PID"
+
 // childEnv is the environment of a FUSE process: PATH, the cluster's
 // address and CA, the credentials, and where mount logs go.
 func (d *Driver) childEnv(creds Credentials) []string {
@@ -49,6 +53,9 @@ func (d *Driver) childEnv(creds Credentials) []string {
 	}
 	if d.cfg.CAFile != "" {
 		env = append(env, "DATAMON_CA_FILE="+d.cfg.CAFile)
+	}
+	if pid := os.Getenv(exitWithEnv); pid != "" { // a supervisor ties the mounts' lifetime to its own
+		env = append(env, exitWithEnv+"="+pid)
 	}
 	return env
 }

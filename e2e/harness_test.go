@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,11 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
+	// Daemonized FUSE mounts (bundle mount --daemonize, the CSI driver's,
+	// the sidecar's) run in their own session, out of reach of Pdeathsig:
+	// they inherit this and unmount when the test binary ends, even on a
+	// timeout panic.
+	os.Setenv("DATAMON_EXIT_WITH_PID", strconv.Itoa(os.Getpid()))
 	return m.Run()
 }
 

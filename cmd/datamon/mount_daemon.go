@@ -23,6 +23,7 @@ func (a *app) mountReady() {
 	if !isMountChild(a) {
 		return
 	}
+	a.watchExitWith()
 	f := os.NewFile(3, "ready")
 	fmt.Fprintln(f, "ok")
 	f.Close()
