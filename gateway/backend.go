@@ -149,6 +149,12 @@ type Backend interface {
 	CreateBucket(ctx context.Context, id Identity, bucket string) error
 	DeleteBucket(ctx context.Context, id Identity, bucket string) error
 	HeadBucket(ctx context.Context, id Identity, bucket string) error
+	// GetBucketTags returns the bucket's tags (read permission; empty: the
+	// bucket has none). A ref alias bucket shows its repo's.
+	GetBucketTags(ctx context.Context, id Identity, bucket string) (map[string]string, error)
+	// PutBucketTags replaces the bucket's tags (write permission; nil or
+	// empty removes them); durable when it returns.
+	PutBucketTags(ctx context.Context, id Identity, bucket string, tags map[string]string) error
 
 	HeadObject(ctx context.Context, id Identity, bucket, key string) (ObjectInfo, error)
 	// GetObject streams the object or the range of it; the caller closes the reader.

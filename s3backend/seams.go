@@ -20,6 +20,7 @@ type Meta interface {
 	LatestBundle(ctx context.Context, context, repo string) (model.Bundle, error)
 	GetLabel(ctx context.Context, context, repo, name string) (model.Label, error)
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+	SetRepoS3(ctx context.Context, context, repo string, cfg *model.RepoS3) (model.Repo, error)
 
 	PutDraft(ctx context.Context, context, repo string, e raftmeta.DraftEntry, cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error)
 	DeleteDraft(ctx context.Context, context, repo, path string) error

@@ -45,6 +45,7 @@ type object struct {
 
 type bucket struct {
 	created time.Time
+	tags    map[string]string
 	objects map[string]*object
 	uploads map[string]*upload
 }
