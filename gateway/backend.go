@@ -184,3 +184,22 @@ type Backend interface {
 	AbortMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, id Identity, bucket, prefix string) ([]Upload, error)
 }
+
+// Precondition is a conditional write's If-Match / If-None-Match, unquoted,
+// with PutMeta's meaning ("*" on If-Match: the key must exist; on
+// If-None-Match: it must not).
+type Precondition struct {
+	IfMatch, IfNoneMatch string
+}
+
+// Empty reports whether p asks for nothing.
+func (p Precondition) Empty() bool { return p.IfMatch == "" && p.IfNoneMatch == "" }
+
+// ConditionalCompleter completes a multipart upload on condition of the
+// key's current object, checked atomically with the completion
+// (ErrPreconditionFailed, or ErrNoSuchKey for If-Match on a missing key).
+// The gateway answers a conditional CompleteMultipartUpload NotImplemented
+// when the backend lacks it.
+type ConditionalCompleter interface {
+	CompleteMultipartUploadIf(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part, cond Precondition) (ObjectInfo, error)
+}

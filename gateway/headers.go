@@ -138,8 +138,9 @@ func checkBehaviourOf(op string, get headerGetter) error {
 }
 
 // checkConditional: conditional writes are honoured on PutObject (and
-// CopyObject's destination); elsewhere a condition that cannot be checked
-// is refused rather than ignored.
+// CopyObject's destination) and CompleteMultipartUpload (one ETag or *);
+// elsewhere a condition that cannot be checked is refused rather than
+// ignored.
 func checkConditional(op string, get headerGetter) error {
 	im, inm := get("If-Match"), get("If-None-Match")
 	switch op {
@@ -147,7 +148,11 @@ func checkConditional(op string, get headerGetter) error {
 		if im != "" || get("X-Amz-If-Match-Last-Modified-Time") != "" || get("X-Amz-If-Match-Size") != "" {
 			return notImplemented("conditional DeleteObject (If-Match)")
 		}
-	case "CompleteMultipartUpload", "CopyObject":
+	case "CompleteMultipartUpload":
+		if strings.Contains(im, ",") || strings.Contains(inm, ",") {
+			return notImplemented("a conditional CompleteMultipartUpload with a list of ETags")
+		}
+	case "CopyObject":
 		if im != "" || inm != "" {
 			return notImplemented("conditional " + op + " (If-Match / If-None-Match)")
 		}
