@@ -106,6 +106,9 @@ func TestConditionalComplete(t *testing.T) {
 	if err != nil || content("k") != "second" || etag2 == etag1 {
 		t.Fatalf("If-Match with the current ETag: %v, content %q", err, content("k"))
 	}
+	if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: B, Key: aws.String("nokey"), UploadId: id3}); err != nil {
+		t.Errorf("the refused upload is gone: %v", err)
+	}
 	if ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: B}); err != nil || len(ups.Uploads) != 0 {
 		t.Errorf("uploads left: %+v %v", ups, err)
 	}
