@@ -203,3 +203,12 @@ func (p Precondition) Empty() bool { return p.IfMatch == "" && p.IfNoneMatch == 
 type ConditionalCompleter interface {
 	CompleteMultipartUploadIf(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part, cond Precondition) (ObjectInfo, error)
 }
+
+// ConditionalDeleter deletes an object on condition of its current
+// version (If-Match: an ETag, or * for "it exists"), checked atomically
+// with the delete: ErrPreconditionFailed, or ErrNoSuchKey when the key is
+// absent. The gateway answers a conditional DeleteObject NotImplemented
+// when the backend lacks it.
+type ConditionalDeleter interface {
+	DeleteObjectIf(ctx context.Context, id Identity, bucket, key string, cond Precondition) error
+}

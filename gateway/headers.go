@@ -145,8 +145,11 @@ func checkConditional(op string, get headerGetter) error {
 	im, inm := get("If-Match"), get("If-None-Match")
 	switch op {
 	case "DeleteObject":
-		if im != "" || get("X-Amz-If-Match-Last-Modified-Time") != "" || get("X-Amz-If-Match-Size") != "" {
-			return notImplemented("conditional DeleteObject (If-Match)")
+		if get("X-Amz-If-Match-Last-Modified-Time") != "" || get("X-Amz-If-Match-Size") != "" {
+			return notImplemented("conditional DeleteObject on last-modified time or size")
+		}
+		if strings.Contains(im, ",") {
+			return notImplemented("a conditional DeleteObject with a list of ETags")
 		}
 	case "CompleteMultipartUpload":
 		if strings.Contains(im, ",") || strings.Contains(inm, ",") {

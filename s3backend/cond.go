@@ -6,17 +6,44 @@ import (
 	"fmt"
 
 	"github.com/datamon-io/datamon/gateway"
+	"github.com/datamon-io/datamon/model"
 	"github.com/datamon-io/datamon/raftmeta"
 )
 
-// completeCond completes a multipart upload under pre. As for conditional
-// PUTs (writeDraft), the condition is evaluated against the key's head as
+// completeCond completes a multipart upload under pre (casWrite).
+func (b *Backend) completeCond(ctx context.Context, t target, key string, pre gateway.Precondition,
+	complete func(*raftmeta.PutCondition) (raftmeta.DraftEntry, error)) (raftmeta.DraftEntry, error) {
+	return b.casWrite(ctx, t, key, pre, complete)
+}
+
+// DeleteObjectIf implements gateway.ConditionalDeleter: DeleteObject on
+// condition of the key's current object (If-Match: an ETag or *), checked
+// by the Raft command that writes the tombstone.
+func (b *Backend) DeleteObjectIf(ctx context.Context, id gateway.Identity, bucket, key string, pre gateway.Precondition) error {
+	if pre.Empty() {
+		return b.DeleteObject(ctx, id, bucket, key)
+	}
+	t, err := b.resolve(ctx, id, bucket, model.PermWrite)
+	if err != nil {
+		return err
+	}
+	if validKey(key) != nil {
+		return fmt.Errorf("%w: %s", gateway.ErrNoSuchKey, key) // such a key cannot exist
+	}
+	_, err = b.casWrite(ctx, t, key, pre, func(cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error) {
+		return raftmeta.DraftEntry{}, b.meta.DeleteDraftIf(ctx, t.Context, t.Repo, key, cond)
+	})
+	return mapErr(err, gateway.ErrNoSuchBucket)
+}
+
+// casWrite runs write under pre. As for conditional PUTs (writeDraft),
+// the condition is evaluated against the key's head as
 // read now and turned into the one the Raft command checks atomically
 // (If-Match <current ETag>, or If-None-Match * when the key is absent),
 // which makes the completion a compare-and-swap; when the head moved in
 // between (another writer, or the label's bundle), it is read again.
-func (b *Backend) completeCond(ctx context.Context, t target, key string, pre gateway.Precondition,
-	complete func(*raftmeta.PutCondition) (raftmeta.DraftEntry, error)) (raftmeta.DraftEntry, error) {
+func (b *Backend) casWrite(ctx context.Context, t target, key string, pre gateway.Precondition,
+	write func(*raftmeta.PutCondition) (raftmeta.DraftEntry, error)) (raftmeta.DraftEntry, error) {
 	im, inm := unquote(pre.IfMatch), unquote(pre.IfNoneMatch)
 	if err := checkCondSyntax(gateway.PutMeta{IfMatch: im, IfNoneMatch: inm}); err != nil {
 		return raftmeta.DraftEntry{}, err
@@ -45,7 +72,7 @@ func (b *Backend) completeCond(ctx context.Context, t target, key string, pre ga
 		if err != nil {
 			return raftmeta.DraftEntry{}, err
 		}
-		e, err := complete(cond)
+		e, err := write(cond)
 		if !errors.Is(err, raftmeta.ErrBaseMoved) && !errors.Is(mapErr(err, nil), gateway.ErrPreconditionFailed) {
 			return e, err
 		}
@@ -53,4 +80,7 @@ func (b *Backend) completeCond(ctx context.Context, t target, key string, pre ga
 	}
 	return raftmeta.DraftEntry{}, lastErr
 }
-var _ gateway.ConditionalCompleter = (*Backend)(nil)
+var (
+	_ gateway.ConditionalCompleter = (*Backend)(nil)
+	_ gateway.ConditionalDeleter   = (*Backend)(nil)
+)

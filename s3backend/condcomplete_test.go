@@ -63,3 +63,32 @@ func TestConditionalCompleteRaft(t *testing.T) {
 		t.Fatal("the conditional completion is not visible")
 	}
 }
+
+// Conditional delete on Raft, against the committed base and the draft.
+func TestConditionalDeleteRaft(t *testing.T) {
+	e := newEnvWith(t, 3, raftmetatest.Options{}, true, nil)
+	e.mkBucket("cdel")
+	ctx, id := e.ctx, e.root
+	base := e.put("cdel", "base", data(1, 50))
+	if _, err := e.b.Commit(ctx, model.DefaultContext, "cdel", "", "m", model.Contributor{Name: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	draft := e.put("cdel", "draft", data(2, 50))
+	for _, k := range []struct{ key, etag string }{{"base", base.ETag}, {"draft", draft.ETag}} {
+		if err := e.b.DeleteObjectIf(ctx, id, "cdel", k.key, gateway.Precondition{IfMatch: "0123456789abcdef0123456789abcdef"}); !errors.Is(err, gateway.ErrPreconditionFailed) {
+			t.Errorf("%s, other ETag: %v", k.key, err)
+		}
+		if _, err := e.b.HeadObject(ctx, id, "cdel", k.key); err != nil {
+			t.Errorf("%s gone after a failed condition: %v", k.key, err)
+		}
+		if err := e.b.DeleteObjectIf(ctx, id, "cdel", k.key, gateway.Precondition{IfMatch: k.etag}); err != nil {
+			t.Errorf("%s, current ETag: %v", k.key, err)
+		}
+		if _, err := e.b.HeadObject(ctx, id, "cdel", k.key); !errors.Is(err, gateway.ErrNoSuchKey) {
+			t.Errorf("%s still there: %v", k.key, err)
+		}
+		if err := e.b.DeleteObjectIf(ctx, id, "cdel", k.key, gateway.Precondition{IfMatch: "*"}); !errors.Is(err, gateway.ErrNoSuchKey) {
+			t.Errorf("%s, If-Match * once deleted: %v", k.key, err)
+		}
+	}
+}

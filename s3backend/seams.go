@@ -24,6 +24,7 @@ type Meta interface {
 
 	PutDraft(ctx context.Context, context, repo string, e raftmeta.DraftEntry, cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error)
 	DeleteDraft(ctx context.Context, context, repo, path string) error
+	DeleteDraftIf(ctx context.Context, context, repo, path string, cond *raftmeta.PutCondition) error
 	DiscardDraft(ctx context.Context, context, repo string) error
 	CommitDraft(ctx context.Context, c raftmeta.DraftCommit) (model.Bundle, error)
 	GetDraftEntry(ctx context.Context, context, repo, path string) (raftmeta.DraftEntry, error)

@@ -320,6 +320,27 @@ func (m *Backend) DeleteObject(ctx context.Context, id gateway.Identity, bk, key
 	return nil
 }
 
+// DeleteObjectIf implements gateway.ConditionalDeleter.
+func (m *Backend) DeleteObjectIf(ctx context.Context, id gateway.Identity, bk, key string, cond gateway.Precondition) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.get(id, bk, true)
+	if err != nil {
+		return err
+	}
+	cur := b.objects[key]
+	switch {
+	case cond.IfMatch != "" && cur == nil:
+		return fmt.Errorf("memback: %s: %w", key, gateway.ErrNoSuchKey)
+	case cond.IfMatch != "" && cond.IfMatch != "*" && cur.info.ETag != cond.IfMatch:
+		return fmt.Errorf("memback: %s: %w", key, gateway.ErrPreconditionFailed)
+	}
+	delete(b.objects, key)
+	return nil
+}
+
+var _ gateway.ConditionalDeleter = (*Backend)(nil)
+
 // BucketPermission implements gateway.PermissionBackend.
 func (m *Backend) BucketPermission(ctx context.Context, id gateway.Identity, bk string) (string, error) {
 	m.mu.Lock()
