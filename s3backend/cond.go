@@ -80,6 +80,7 @@ func (b *Backend) casWrite(ctx context.Context, t target, key string, pre gatewa
 	}
 	return raftmeta.DraftEntry{}, lastErr
 }
+
 var (
 	_ gateway.ConditionalCompleter = (*Backend)(nil)
 	_ gateway.ConditionalDeleter   = (*Backend)(nil)
