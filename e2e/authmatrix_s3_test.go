@@ -157,12 +157,22 @@ func (f *amFix) s3Setup() {
 	f.mustRoot("POST", "/v1/contexts/default/repos", jsonBody(map[string]string{"name": "s3m", "description": "S3 matrix"}))
 	f.buckets = append(f.buckets, "s3m")
 	f.s3put("/s3m/obj")
+	f.tagBucket("s3m")
 	f.uploads = append(f.uploads, [2]string{"mp", f.s3upload("mp")})
 	f.expiredSTS = f.stsCreds(f.token(jwtAud, 2*time.Second))
 	f.until("STS credentials to expire", func() bool {
 		_, code, _ := f.s3Send(0, f.expiredSTS, "", "GET", "/s3m?location", nil, nil)
 		return code == "ExpiredToken"
 	})
+}
+
+// tagBucket tags bucket b with the root key.
+func (f *amFix) tagBucket(b string) {
+	f.t.Helper()
+	body := []byte("<Tagging><TagSet><Tag><Key>fixture</Key><Value>yes</Value></Tag></TagSet></Tagging>")
+	if st, _, out := f.s3Send(0, f.root.s3(), "", "PUT", "/"+b+"?tagging", body, md5hdr(body)); st != 204 {
+		f.t.Fatalf("root PutBucketTagging %s: %d %s", b, st, out)
+	}
 }
 
 // s3put stores a small object with the root key.

@@ -24,11 +24,16 @@ func s3Cases() map[string]s3Case {
 		"PutBucketAcl": {perm: "write", status: 200, build: func(*amFix) s3Req { // "private": what every bucket is
 			return s3Req{method: "PUT", path: "/s3m?acl", hdr: map[string]string{"X-Amz-Acl": "private"}}
 		}},
-		"GetBucketTagging": {perm: "read", status: 404, build: func(*amFix) s3Req { // NoSuchTagSet: buckets carry no tags
-			return s3Req{method: "GET", path: "/s3m?tagging"}
+		"GetBucketTagging": rd("GET", "/s3m?tagging"), // s3m is tagged (s3Setup)
+		"PutBucketTagging": {perm: "write", status: 204, mutates: true, build: func(f *amFix) s3Req {
+			body := []byte("<Tagging><TagSet><Tag><Key>by</Key><Value>" + f.name("matrix") + "</Value></Tag></TagSet></Tagging>")
+			return s3Req{method: "PUT", path: "/s3m?tagging", body: body, hdr: md5hdr(body)}
 		}},
-		"DeleteBucketTagging": {perm: "write", status: 204, build: func(*amFix) s3Req { // nothing to delete
-			return s3Req{method: "DELETE", path: "/s3m?tagging"}
+		"DeleteBucketTagging": {perm: "write", status: 204, mutates: true, build: func(f *amFix) s3Req {
+			b := f.repo()
+			f.buckets = append(f.buckets, b)
+			f.tagBucket(b)
+			return s3Req{method: "DELETE", path: "/" + b + "?tagging"}
 		}},
 		"ListMultipartUploads": rd("GET", "/s3m?uploads"),
 		"ListObjectsV2":        rd("GET", "/s3m?list-type=2"),

@@ -74,6 +74,11 @@ func (f *amFix) state() amState {
 	for _, b := range f.buckets {
 		s["s3:"+b] = f.s3root("GET", "/"+b+"?list-type=2")
 		s["s3:"+b+"?uploads"] = f.s3root("GET", "/"+b+"?uploads")
+		st, _, tb := f.s3Send(0, f.root.s3(), "", "GET", "/"+b+"?tagging", nil, nil)
+		if st/100 != 2 {
+			tb = []byte(s3code(tb)) // NoSuchTagSet: the body carries a request ID
+		}
+		s["s3:"+b+"?tagging"] = fmt.Sprintf("%d %s", st, tb)
 	}
 	for _, k := range f.tagged {
 		s["s3:tags:"+k] = f.s3root("GET", "/s3m/"+k+"?tagging")

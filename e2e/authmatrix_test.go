@@ -17,11 +17,13 @@ import (
 	"github.com/datamon-io/datamon/api"
 	"github.com/datamon-io/datamon/apiauth"
 	"github.com/datamon-io/datamon/jwtauth/jwtauthtest"
+	"github.com/datamon-io/datamon/lfs"
 	"github.com/datamon-io/datamon/localcluster"
 )
 
 // The auth matrix (issue 15): on a real three-process TLS cluster, every
-// API route (api.RouteTable), every S3 operation (gateway.Operations), the
+// API route (api.RouteTable), every S3 operation (gateway.Operations), every
+// Git LFS route (lfs.Routes), the
 // internal RPC, Raft and gossip ports, each with every kind of credential.
 // Only a valid key with the grant changes state; every other cell is
 // refused, and the state read back with the root key is unchanged.
@@ -47,6 +49,7 @@ type amKey struct{ id, secret string }
 var amGrants = map[string][]string{
 	"zero": nil, "none": {"other/*=admin"}, "read": {"default/*=read"},
 	"write": {"default/*=write"}, "admin": {"default/*=admin"}, "cluster": {"*=admin"},
+	"fxwrite": {"default/fx=write"}, // LFS: write on another repo than lfsm
 }
 
 // amFix is the shared cluster and its fixtures.
@@ -66,6 +69,8 @@ type amFix struct {
 	tagged  []string          // keys in s3m whose tag sets the digest reads
 	// expiredSTS are temporary credentials whose lifetime is over.
 	expiredSTS s3Creds
+	// lfsObj and lfsObj2 are stored LFS objects of repo lfsm.
+	lfsObj, lfsObj2 lfs.ObjectSpec
 }
 
 func TestAuthMatrix(t *testing.T) {
@@ -82,6 +87,7 @@ func TestAuthMatrix(t *testing.T) {
 	t.Logf("cluster and fixtures ready after %v", time.Since(start).Round(time.Millisecond))
 	t.Run("API", f.apiMatrix)
 	t.Run("S3", f.s3Matrix)
+	t.Run("LFS", f.lfsMatrix) // authmatrix_lfs_test.go
 	t.Run("InternalPorts", f.portsMatrix)
 	t.Logf("auth matrix done in %v", time.Since(start).Round(time.Millisecond))
 }

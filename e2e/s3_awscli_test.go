@@ -26,6 +26,8 @@ func TestS3Gateway(t *testing.T) {
 	t.Run("HeadLabel", func(t *testing.T) { s3HeadLabel(t, c, 1) })
 	t.Run("Names", func(t *testing.T) { s3Names(t, c, 2) })
 	t.Run("TLSOnly", func(t *testing.T) { s3TLSOnly(t, c, 0) })
+	t.Run("BucketConfig", func(t *testing.T) { s3BucketConfig(t, c, 1) }) // s3_bucketcfg_test.go
+	t.Run("CondComplete", func(t *testing.T) { s3CondComplete(t, c, 2) }) // s3_condcomplete_test.go
 }
 
 // s3AWSCLI: aws cli v2 mb/ls/cp/sync/rm, a 100 MiB multipart upload,

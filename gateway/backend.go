@@ -173,6 +173,12 @@ type Backend interface {
 	CreateBucket(ctx context.Context, id Identity, bucket string) error
 	DeleteBucket(ctx context.Context, id Identity, bucket string) error
 	HeadBucket(ctx context.Context, id Identity, bucket string) error
+	// GetBucketTags returns the bucket's tags (read permission; empty: the
+	// bucket has none). A ref alias bucket shows its repo's.
+	GetBucketTags(ctx context.Context, id Identity, bucket string) (map[string]string, error)
+	// PutBucketTags replaces the bucket's tags (write permission; nil or
+	// empty removes them); durable when it returns.
+	PutBucketTags(ctx context.Context, id Identity, bucket string, tags map[string]string) error
 
 	HeadObject(ctx context.Context, id Identity, bucket, key string) (ObjectInfo, error)
 	// GetObject streams the object or the range of it; the caller closes the reader.
@@ -201,4 +207,32 @@ type Backend interface {
 	CompleteMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, id Identity, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, id Identity, bucket, prefix string) ([]Upload, error)
+}
+
+// Precondition is a conditional write's If-Match / If-None-Match, unquoted,
+// with PutMeta's meaning ("*" on If-Match: the key must exist; on
+// If-None-Match: it must not).
+type Precondition struct {
+	IfMatch, IfNoneMatch string
+}
+
+// Empty reports whether p asks for nothing.
+func (p Precondition) Empty() bool { return p.IfMatch == "" && p.IfNoneMatch == "" }
+
+// ConditionalCompleter completes a multipart upload on condition of the
+// key's current object, checked atomically with the completion
+// (ErrPreconditionFailed, or ErrNoSuchKey for If-Match on a missing key).
+// The gateway answers a conditional CompleteMultipartUpload NotImplemented
+// when the backend lacks it.
+type ConditionalCompleter interface {
+	CompleteMultipartUploadIf(ctx context.Context, id Identity, bucket, key, uploadID string, parts []Part, cond Precondition) (ObjectInfo, error)
+}
+
+// ConditionalDeleter deletes an object on condition of its current
+// version (If-Match: an ETag, or * for "it exists"), checked atomically
+// with the delete: ErrPreconditionFailed, or ErrNoSuchKey when the key is
+// absent. The gateway answers a conditional DeleteObject NotImplemented
+// when the backend lacks it.
+type ConditionalDeleter interface {
+	DeleteObjectIf(ctx context.Context, id Identity, bucket, key string, cond Precondition) error
 }

@@ -209,3 +209,26 @@ func FuzzParseTaggingHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBucketTagging: a PutBucketTagging body either parses to tags
+// that pass ValidateBucketTags (the same bounds model.ValidateRepoS3 checks
+// again in the Raft command) or is a 400.
+func FuzzParseBucketTagging(f *testing.F) {
+	for _, s := range []string{"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>",
+		"<Tagging><TagSet></TagSet></Tagging>", "<Tagging><TagSet><Tag><Key>aws:x</Key><Value></Value></Tag></TagSet></Tagging>",
+		"<Tagging>", "", "<Tagging><TagSet><Tag><Key>a</Key></Tag><Tag><Key>a</Key></Tag></TagSet></Tagging>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		tags, err := ParseBucketTagging([]byte(doc))
+		if err != nil {
+			if _, st := ErrorFor(err, nil); st != 400 {
+				t.Fatalf("%q: status %d", doc, st)
+			}
+			return
+		}
+		if ValidateBucketTags(tags) != nil {
+			t.Fatalf("%q parsed to invalid tags %v", doc, tags)
+		}
+	})
+}

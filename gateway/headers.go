@@ -138,16 +138,24 @@ func checkBehaviourOf(op string, get headerGetter) error {
 }
 
 // checkConditional: conditional writes are honoured on PutObject (and
-// CopyObject's destination); elsewhere a condition that cannot be checked
-// is refused rather than ignored.
+// CopyObject's destination) and CompleteMultipartUpload (one ETag or *);
+// elsewhere a condition that cannot be checked is refused rather than
+// ignored.
 func checkConditional(op string, get headerGetter) error {
 	im, inm := get("If-Match"), get("If-None-Match")
 	switch op {
 	case "DeleteObject":
-		if im != "" || get("X-Amz-If-Match-Last-Modified-Time") != "" || get("X-Amz-If-Match-Size") != "" {
-			return notImplemented("conditional DeleteObject (If-Match)")
+		if get("X-Amz-If-Match-Last-Modified-Time") != "" || get("X-Amz-If-Match-Size") != "" {
+			return notImplemented("conditional DeleteObject on last-modified time or size")
 		}
-	case "CompleteMultipartUpload", "CopyObject":
+		if strings.Contains(im, ",") {
+			return notImplemented("a conditional DeleteObject with a list of ETags")
+		}
+	case "CompleteMultipartUpload":
+		if strings.Contains(im, ",") || strings.Contains(inm, ",") {
+			return notImplemented("a conditional CompleteMultipartUpload with a list of ETags")
+		}
+	case "CopyObject":
 		if im != "" || inm != "" {
 			return notImplemented("conditional " + op + " (If-Match / If-None-Match)")
 		}

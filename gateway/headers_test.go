@@ -79,8 +79,8 @@ func behaviourSets() []headerSet {
 		{name: "ownership writer", h: one("X-Amz-Object-Ownership", "ObjectWriter"), on: "CreateBucket"},
 		{name: "bucket lock", h: one("X-Amz-Bucket-Object-Lock-Enabled", "true"), on: "CreateBucket"},
 		{name: "append", h: one("X-Amz-Write-Offset-Bytes", "0"), on: "PutObject UploadPart"},
-		{name: "if-match on delete", h: one("If-Match", `"0123"`), on: "DeleteObject CompleteMultipartUpload CopyObject"},
-		{name: "if-none-match on complete", h: one("If-None-Match", "*"), on: "CompleteMultipartUpload CopyObject CreateMultipartUpload " + partOps},
+		{name: "if-match on delete", h: one("If-Match", `"0123"`), on: "CopyObject"},                                         // honoured on DeleteObject and CompleteMultipartUpload (412 here)
+		{name: "if-none-match on complete", h: one("If-None-Match", "*"), on: "CopyObject CreateMultipartUpload " + partOps}, // honoured on CompleteMultipartUpload
 		{name: "if-match-size on delete", h: one("X-Amz-If-Match-Size", "3"), on: "DeleteObject"},
 		{name: "if-match-time on delete", h: one("X-Amz-If-Match-Last-Modified-Time", "Wed, 01 Jan 2025 00:00:00 GMT"), on: "DeleteObject"},
 	}

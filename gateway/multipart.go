@@ -189,7 +189,15 @@ func (r *req) completeMultipartUpload() error {
 		return err
 	}
 	uid := r.query.Get("uploadId")
-	info, err := r.s.backend.CompleteMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, uid, parts)
+	cond := Precondition{IfMatch: strings.Trim(r.header("If-Match"), `"`), IfNoneMatch: strings.Trim(r.header("If-None-Match"), `"`)}
+	var info ObjectInfo
+	if cond.Empty() {
+		info, err = r.s.backend.CompleteMultipartUpload(r.ctx(), r.auth.id, r.bucket, r.key, uid, parts)
+	} else if cc, ok := r.s.backend.(ConditionalCompleter); ok {
+		info, err = cc.CompleteMultipartUploadIf(r.ctx(), r.auth.id, r.bucket, r.key, uid, parts, cond)
+	} else {
+		return notImplemented("conditional CompleteMultipartUpload on this backend")
+	}
 	if errors.Is(err, ErrNoSuchUpload) && uid != "" {
 		// A retry after a lost reply whose completion the backend no
 		// longer remembers (s3backend keeps completions 24 h): while the

@@ -169,7 +169,16 @@ func (r *req) putObject() error {
 }
 
 func (r *req) deleteObject() error {
-	if err := r.s.backend.DeleteObject(r.ctx(), r.auth.id, r.bucket, r.key); err != nil {
+	cond := Precondition{IfMatch: strings.Trim(r.header("If-Match"), `"`)}
+	var err error
+	if cond.Empty() {
+		err = r.s.backend.DeleteObject(r.ctx(), r.auth.id, r.bucket, r.key)
+	} else if cd, ok := r.s.backend.(ConditionalDeleter); ok {
+		err = cd.DeleteObjectIf(r.ctx(), r.auth.id, r.bucket, r.key, cond)
+	} else {
+		return notImplemented("conditional DeleteObject on this backend")
+	}
+	if err != nil {
 		return err
 	}
 	return r.ok(204)

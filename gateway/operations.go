@@ -61,7 +61,7 @@ var ops = []op{
 	// Tagging (tags.go, tagging_ops.go) comes first at each level: ?tagging
 	// selects it whatever else the request carries.
 	row("GetBucketTagging", "GET", LevelBucket, "?tagging", "read", has("tagging"), (*req).getBucketTagging),
-	row("", "PUT", LevelBucket, "?tagging", "", has("tagging"), refuse(notImplemented("bucket tagging (PutBucketTagging)"))),
+	row("PutBucketTagging", "PUT", LevelBucket, "?tagging", "write", has("tagging"), (*req).putBucketTagging),
 	row("DeleteBucketTagging", "DELETE", LevelBucket, "?tagging", "write", has("tagging"), (*req).deleteBucketTagging),
 	row("", "HEAD", LevelBucket, "?tagging", "", has("tagging"), refuse(errMethodNotAllowed)),
 	row("", "POST", LevelBucket, "?tagging", "", has("tagging"), refuse(errMethodNotAllowed)),

@@ -26,7 +26,7 @@ func TestDispatchTable(t *testing.T) {
 		{method: "HEAD", bucket: "b", want: "HeadBucket"},
 		{method: "PUT", bucket: "b", query: "acl", want: "PutBucketAcl"},
 		{method: "GET", bucket: "b", query: "tagging", want: "GetBucketTagging"},
-		{method: "PUT", bucket: "b", query: "tagging", want: ""},
+		{method: "PUT", bucket: "b", query: "tagging", want: "PutBucketTagging"},
 		{method: "DELETE", bucket: "b", query: "tagging", want: "DeleteBucketTagging"},
 		{method: "HEAD", bucket: "b", query: "tagging", want: ""},
 		{method: "GET", query: "tagging", want: ""},

@@ -135,7 +135,10 @@ func TestProtocol(t *testing.T) {
 	expect(t, "versioning", signed(t, e, "GET", "/proto?versioning", nil, nil, now), 200, "")
 	expect(t, "acl", signed(t, e, "GET", "/proto?acl", nil, nil, now), 200, "")
 	expect(t, "location", signed(t, e, "GET", "/proto?location", nil, nil, now), 200, "")
-	expect(t, "bucket tagging", signed(t, e, "PUT", "/proto?tagging", []byte("<Tagging><TagSet></TagSet></Tagging>"), nil, now), 501, "NotImplemented")
+	expect(t, "bucket tagging", signed(t, e, "PUT", "/proto?tagging", []byte("<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"), nil, now), 204, "")
+	if b := expect(t, "bucket tags", signed(t, e, "GET", "/proto?tagging", nil, nil, now), 200, ""); !bytes.Contains(b, []byte("<Key>k</Key><Value>v</Value>")) {
+		t.Errorf("bucket tags: %s", b)
+	}
 	expect(t, "not empty", signed(t, e, "DELETE", "/proto", nil, nil, now), 409, "BucketNotEmpty")
 	expect(t, "no bucket", signed(t, e, "GET", "/nobucket", nil, nil, now), 404, "NoSuchBucket")
 	expect(t, "bad bucket", signed(t, e, "PUT", "/Bad_Bucket", nil, nil, now), 400, "InvalidBucketName")

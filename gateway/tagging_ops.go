@@ -1,27 +1,40 @@
 package gateway
 
-// No bucket carries tags (PutBucketTagging answers NotImplemented), so
-// GetBucketTagging answers what S3 answers for an untagged bucket.
+// GetBucketTagging answers the bucket's tags; an untagged bucket answers
+// NoSuchTagSet, as S3 does.
 func (r *req) getBucketTagging() error {
-	if err := r.s.backend.HeadBucket(r.ctx(), r.auth.id, r.bucket); err != nil {
+	tags, err := r.s.backend.GetBucketTags(r.ctx(), r.auth.id, r.bucket)
+	if err != nil {
 		return err
 	}
-	return errf(404, "NoSuchTagSet", "The TagSet does not exist")
+	if len(tags) == 0 {
+		return errf(404, "NoSuchTagSet", "The TagSet does not exist")
+	}
+	return r.writeXML(taggingXML(tags))
 }
 
-func (r *req) deleteBucketTagging() error {
-	if pb, ok := r.s.backend.(PermissionBackend); ok {
-		perm, err := pb.BucketPermission(r.ctx(), r.auth.id, r.bucket)
-		if err != nil {
-			return err
-		}
-		if perm == PermRead {
-			return errAccessDenied
-		}
-	} else if err := r.s.backend.HeadBucket(r.ctx(), r.auth.id, r.bucket); err != nil {
+// PutBucketTagging replaces the bucket's tags (204, as S3 answers).
+func (r *req) putBucketTagging() error {
+	b, err := r.smallBody(64<<10, true)
+	if err != nil {
 		return err
 	}
-	return r.ok(204) // nothing to delete
+	tags, err := ParseBucketTagging(b)
+	if err != nil {
+		return err
+	}
+	if err := r.s.backend.PutBucketTags(r.ctx(), r.auth.id, r.bucket, tags); err != nil {
+		return err
+	}
+	return r.ok(204)
+}
+
+// DeleteBucketTagging removes the bucket's tags (204 whether it had any).
+func (r *req) deleteBucketTagging() error {
+	if err := r.s.backend.PutBucketTags(r.ctx(), r.auth.id, r.bucket, nil); err != nil {
+		return err
+	}
+	return r.ok(204)
 }
 
 func (r *req) getObjectTagging() error {

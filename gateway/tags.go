@@ -26,6 +26,22 @@ func ValidateTags(tags map[string]string) error {
 	if len(tags) > MaxTags {
 		return errf(400, "BadRequest", "Object tags cannot be greater than 10")
 	}
+	return validateTagSet(tags)
+}
+
+// MaxBucketTags is the most tags a bucket may carry (S3's limit).
+const MaxBucketTags = 50
+
+// ValidateBucketTags checks a bucket's tag set: S3's rules for tags
+// (ValidateTags) with at most MaxBucketTags of them.
+func ValidateBucketTags(tags map[string]string) error {
+	if len(tags) > MaxBucketTags {
+		return errInvalidTag("Bucket tag count cannot be greater than 50")
+	}
+	return validateTagSet(tags)
+}
+
+func validateTagSet(tags map[string]string) error {
 	for k, v := range tags {
 		if k == "" || utf8.RuneCountInString(k) > 128 || !tagChars(k) {
 			return errInvalidTag("The TagKey you have provided is invalid")
@@ -84,6 +100,30 @@ type tagging struct {
 
 // ParseTagging parses a PutObjectTagging body.
 func ParseTagging(b []byte) (map[string]string, error) {
+	tags, err := parseTagSet(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
+}
+
+// ParseBucketTagging parses a PutBucketTagging body (ValidateBucketTags).
+func ParseBucketTagging(b []byte) (map[string]string, error) {
+	tags, err := parseTagSet(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateBucketTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
+}
+
+// parseTagSet decodes a Tagging document; duplicate keys are refused.
+func parseTagSet(b []byte) (map[string]string, error) {
 	var t tagging
 	if err := xml.Unmarshal(b, &t); err != nil {
 		return nil, errMalformedXML
@@ -94,9 +134,6 @@ func ParseTagging(b []byte) (map[string]string, error) {
 			return nil, errInvalidTag("Cannot provide multiple Tags with the same key")
 		}
 		tags[x.Key] = x.Value
-	}
-	if err := ValidateTags(tags); err != nil {
-		return nil, err
 	}
 	return tags, nil
 }

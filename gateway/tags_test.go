@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"maps"
 	"net/url"
 	"testing"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/datamon-io/datamon/gateway"
 )
 
 // TestObjectTagging: tags set by x-amz-tagging (PUT, multipart, copy with
@@ -127,8 +131,80 @@ func TestObjectTagging(t *testing.T) {
 			t.Errorf("tag count after delete: %d", *g.TagCount)
 		}
 	}
-	// Buckets carry no tags.
-	expect(t, "bucket tagging", signed(t, e, "GET", "/tags?tagging", nil, nil, now), 404, "NoSuchTagSet")
-	expect(t, "delete bucket tagging", signed(t, e, "DELETE", "/tags?tagging", nil, nil, now), 204, "")
-	expect(t, "put bucket tagging", signed(t, e, "PUT", "/tags?tagging", []byte("<Tagging><TagSet></TagSet></Tagging>"), nil, now), 501, "NotImplemented")
+	bucketTagging(t, e, c, ro)
+}
+
+// bucketTagging: Put/Get/DeleteBucketTagging through aws-sdk-go-v2; bad
+// tag sets and a reader are refused and change nothing.
+func bucketTagging(t *testing.T, e *env, c, ro *s3.Client) {
+	ctx := context.Background()
+	B, now := aws.String("tags"), time.Now()
+	bucketTags := func() map[string]string {
+		t.Helper()
+		out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: B})
+		if apiCode(err) == "NoSuchTagSet" {
+			return map[string]string{}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, tg := range out.TagSet {
+			m[*tg.Key] = *tg.Value
+		}
+		return m
+	}
+	same := func(what string, got, want map[string]string) {
+		t.Helper()
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: bucket tags %v, want %v", what, got, want)
+		}
+	}
+	same("untagged", bucketTags(), map[string]string{})
+	expect(t, "untagged bucket", signed(t, e, "GET", "/tags?tagging", nil, nil, now), 404, "NoSuchTagSet")
+	set := []types.Tag{{Key: aws.String("team"), Value: aws.String("ml")}, {Key: aws.String("cost center"), Value: aws.String("42")}}
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: B, Tagging: &types.Tagging{TagSet: set}}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"team": "ml", "cost center": "42"}
+	same("put", bucketTags(), want)
+	var fifty []types.Tag
+	for i := range gateway.MaxBucketTags + 1 {
+		fifty = append(fifty, types.Tag{Key: aws.String(fmt.Sprintf("k%02d", i)), Value: aws.String("v")})
+	}
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: B, Tagging: &types.Tagging{TagSet: fifty[:gateway.MaxBucketTags]}}); err != nil {
+		t.Errorf("50 bucket tags: %v", err)
+	}
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: B, Tagging: &types.Tagging{TagSet: set}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, ts := range map[string][]types.Tag{"51 tags": fifty,
+		"aws: prefix": {{Key: aws.String("aws:owner"), Value: aws.String("x")}},
+		"duplicate":   {{Key: aws.String("a"), Value: aws.String("1")}, {Key: aws.String("a"), Value: aws.String("2")}},
+		"bad char":    {{Key: aws.String("a<b"), Value: aws.String("1")}}} {
+		if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: B, Tagging: &types.Tagging{TagSet: ts}}); apiCode(err) != "InvalidTag" {
+			t.Errorf("%s: %v, want InvalidTag", name, err)
+		}
+	}
+	expect(t, "malformed bucket tagging", signed(t, e, "PUT", "/tags?tagging", []byte("<Tagging><TagSet>"), nil, now), 400, "MalformedXML")
+	if _, err := ro.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: B, Tagging: &types.Tagging{TagSet: set[:1]}}); apiCode(err) != "AccessDenied" {
+		t.Errorf("reader PutBucketTagging: %v", err)
+	}
+	if _, err := ro.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: B}); apiCode(err) != "AccessDenied" {
+		t.Errorf("reader DeleteBucketTagging: %v", err)
+	}
+	same("after refusals", bucketTags(), want)
+	if out, err := ro.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: B}); err != nil || len(out.TagSet) != 2 {
+		t.Errorf("reader GetBucketTagging: %v", err)
+	}
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("nobucket"), Tagging: &types.Tagging{TagSet: set}}); apiCode(err) != "NoSuchBucket" {
+		t.Errorf("missing bucket: %v", err)
+	}
+	if _, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: B}); err != nil {
+		t.Fatal(err)
+	}
+	same("deleted", bucketTags(), map[string]string{})
+	expect(t, "delete again", signed(t, e, "DELETE", "/tags?tagging", nil, nil, now), 204, "")
+	expect(t, "an empty tag set removes them", signed(t, e, "PUT", "/tags?tagging", []byte("<Tagging><TagSet></TagSet></Tagging>"), nil, now), 204, "")
+	same("empty set", bucketTags(), map[string]string{})
 }

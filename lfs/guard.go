@@ -120,14 +120,17 @@ func (s *Server) audit(rc *fasthttp.RequestCtx, r *req, claimed, source, code st
 	s.cfg.Audit.Submit(rec)
 }
 
-// actionOf names the operation (as route does) and its target.
+// actionOf names the operation (the routes table's Op) and its target.
 func actionOf(method, path string) (string, audit.Target) {
 	segs := strings.Split(strings.TrimPrefix(path, Prefix), "/")
 	if !strings.HasPrefix(path, Prefix) || len(segs) < 3 {
 		return "unmatched", audit.Target{}
 	}
 	t := audit.Target{Context: segs[0], Repo: segs[1]}
-	_, _, op := route(method, segs[2:])
+	op := "unmatched"
+	if rt := lookup(method, segs[2:]); rt != nil {
+		op = rt.Op
+	}
 	switch op {
 	case "upload", "download":
 		t.Key = segs[3]

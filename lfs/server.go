@@ -77,36 +77,6 @@ func (r *req) stamp(ctx context.Context) context.Context {
 
 type handler func(s *Server, ctx context.Context, r *req) error
 
-// route picks the handler and names the operation (audit); json says
-// whether the body is a bounded JSON document to buffer (transfers stream
-// theirs).
-func route(method string, rest []string) (h handler, json bool, op string) {
-	n := len(rest)
-	switch {
-	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "batch":
-		return (*Server).batch, true, "batch"
-	case method == "POST" && n == 2 && rest[0] == "objects" && rest[1] == "verify":
-		return (*Server).verify, true, "verify"
-	case method == "PUT" && n == 2 && rest[0] == "objects":
-		return (*Server).upload, false, "upload"
-	case (method == "GET" || method == "HEAD") && n == 2 && rest[0] == "objects":
-		return (*Server).download, false, "download"
-	case method == "POST" && n == 1 && rest[0] == "locks":
-		return (*Server).createLock, true, "lock"
-	case method == "GET" && n == 1 && rest[0] == "locks":
-		return (*Server).listLocks, true, "locks"
-	case method == "POST" && n == 2 && rest[0] == "locks" && rest[1] == "verify":
-		return (*Server).verifyLocks, true, "locks-verify"
-	case method == "POST" && n == 3 && rest[0] == "locks" && rest[2] == "unlock":
-		return (*Server).unlock, true, "unlock"
-	case method == "GET" && n == 2 && rest[0] == "datamon" && rest[1] == "objects":
-		return (*Server).listObjects, true, "objects"
-	case method == "POST" && n == 3 && rest[0] == "datamon" && rest[1] == "objects" && rest[2] == "delete":
-		return (*Server).deleteObjects, true, "delete-objects"
-	}
-	return nil, false, "unmatched"
-}
-
 // handle serves one request; it returns the request as far as it was
 // parsed (nil when the path is not an LFS path), for the guard.
 func (s *Server) handle(rc *fasthttp.RequestCtx) *req {
@@ -117,13 +87,13 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) *req {
 		return nil
 	}
 	r := &req{rc: rc, context: segs[0], repo: segs[1], rest: segs[2:]}
-	h, isJSON, _ := route(string(rc.Method()), r.rest)
-	if h == nil {
+	rt := lookup(string(rc.Method()), r.rest)
+	if rt == nil {
 		s.fail(rc, fmt.Errorf("%w: %s %s", model.ErrNotFound, rc.Method(), path))
 		return r
 	}
 	timeout := s.cfg.TransferTimeout
-	if isJSON {
+	if rt.json {
 		timeout = s.cfg.RequestTimeout
 		if err := s.bufferBody(rc); err != nil {
 			s.fail(rc, err)
@@ -140,7 +110,7 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) *req {
 		s.fail(rc, fmt.Errorf("%w: repo %s/%s: %w", model.ErrNotFound, r.context, r.repo, err))
 		return r
 	}
-	if err := h(s, ctx, r); err != nil {
+	if err := rt.h(s, ctx, r); err != nil {
 		s.fail(rc, err)
 	}
 	return r

@@ -37,6 +37,9 @@ type Repo struct {
 	// by default, and the label the S3 bucket of the repo reads and commits
 	// to. Empty (repos created before it existed): DefaultHeadLabel.
 	HeadLabel string `json:"head_label,omitempty"`
+	// S3 is the repo's bucket configuration set through the S3 gateway
+	// (bucket tags); nil when none was set (repo_s3.go).
+	S3 *RepoS3 `json:"s3,omitempty"`
 }
 
 // Head returns the repo's head label (DefaultHeadLabel when unset).

@@ -65,6 +65,9 @@ func (tx *txn) exec(c *command) ([]byte, error) {
 	if out, ok, err := tx.execRun(c); ok { // runs_fsm.go
 		return out, err
 	}
+	if out, ok, err := tx.execRepoS3(c); ok { // repo_s3.go
+		return out, err
+	}
 	return nil, fmt.Errorf("%w: unknown op %q", ErrBadCommand, c.Op)
 }
 

@@ -155,6 +155,20 @@ func (m *Meta) DeleteDraft(ctx context.Context, context, repo, path string) erro
 	return err
 }
 
+// DeleteDraftIf is DeleteDraft on condition of the path's current head
+// (see PutCondition; ErrBaseMoved when the label moved since the caller
+// read the base): a conditional S3 DeleteObject.
+func (m *Meta) DeleteDraftIf(ctx context.Context, context, repo, path string, cond *PutCondition) error {
+	if err := validateRef(context, repo); err != nil {
+		return err
+	}
+	if err := validateDraftPath(path); err != nil {
+		return err
+	}
+	_, err := m.submitDraft(ctx, opDraftDelete, &draftCmd{Context: context, Repo: repo, Path: path, Cond: cond})
+	return err
+}
+
 // DiscardDraft drops every draft entry of the repo (uploads are kept).
 func (m *Meta) DiscardDraft(ctx context.Context, context, repo string) error {
 	if err := validateRef(context, repo); err != nil {

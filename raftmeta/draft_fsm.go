@@ -34,7 +34,7 @@ func (tx *txn) execDraft(op string, d *draftCmd) ([]byte, error) {
 		if err := validateDraftPath(d.Path); err != nil {
 			return nil, err
 		}
-		return tx.draftWrite(d, DraftEntry{Path: d.Path, Deleted: true}, nil)
+		return tx.draftWrite(d, DraftEntry{Path: d.Path, Deleted: true}, d.Cond) // Cond: DeleteDraftIf
 	case opDraftDiscard:
 		_ = tx.b.DeleteRange(draftPrefix(d.Context, d.Repo), prefixEnd(draftPrefix(d.Context, d.Repo)), nil)
 		tx.putJSON(draftSummaryKey(d.Context, d.Repo), DraftSummary{Seq: tx.index})

@@ -204,6 +204,13 @@ func (b *Backend) ListParts(ctx context.Context, id gateway.Identity, bucket, ke
 // CompleteMultipartUpload implements gateway.Backend: validation, the
 // object's draft entry and the upload's removal are one Raft command.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, parts []gateway.Part) (gateway.ObjectInfo, error) {
+	return b.CompleteMultipartUploadIf(ctx, id, bucket, key, uploadID, parts, gateway.Precondition{})
+}
+
+// CompleteMultipartUploadIf implements gateway.ConditionalCompleter: the
+// condition is turned into one the Raft command checks atomically with
+// the completion (completeCond, cond.go).
+func (b *Backend) CompleteMultipartUploadIf(ctx context.Context, id gateway.Identity, bucket, key, uploadID string, parts []gateway.Part, pre gateway.Precondition) (gateway.ObjectInfo, error) {
 	ctx = withCaller(ctx, id) // writes re-checked at apply (caller.go)
 	t, err := b.upload(ctx, id, bucket, key, uploadID, model.PermWrite)
 	resent := errors.Is(err, gateway.ErrNoSuchUpload) && t.Repo != ""
@@ -236,7 +243,15 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 		attrs = map[string]string{}
 	}
 	attrs[attrUploadID] = uploadID
-	e, err := b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, nil, attrs)
+	complete := func(cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error) {
+		return b.meta.CompleteUpload(ctx, t.Context, t.Repo, uploadID, key, cps, b.cfg.MinPartSize, cond, attrs)
+	}
+	var e raftmeta.DraftEntry
+	if pre.Empty() {
+		e, err = complete(nil)
+	} else {
+		e, err = b.completeCond(ctx, t, key, pre, complete)
+	}
 	if err != nil {
 		return gateway.ObjectInfo{}, mapUploadErr(err)
 	}

@@ -20,9 +20,11 @@ type Meta interface {
 	LatestBundle(ctx context.Context, context, repo string) (model.Bundle, error)
 	GetLabel(ctx context.Context, context, repo, name string) (model.Label, error)
 	GetAccessKey(ctx context.Context, id string) (model.AccessKey, error)
+	SetRepoS3(ctx context.Context, context, repo string, cfg *model.RepoS3) (model.Repo, error)
 
 	PutDraft(ctx context.Context, context, repo string, e raftmeta.DraftEntry, cond *raftmeta.PutCondition) (raftmeta.DraftEntry, error)
 	DeleteDraft(ctx context.Context, context, repo, path string) error
+	DeleteDraftIf(ctx context.Context, context, repo, path string, cond *raftmeta.PutCondition) error
 	DiscardDraft(ctx context.Context, context, repo string) error
 	CommitDraft(ctx context.Context, c raftmeta.DraftCommit) (model.Bundle, error)
 	GetDraftEntry(ctx context.Context, context, repo, path string) (raftmeta.DraftEntry, error)

@@ -45,6 +45,7 @@ type object struct {
 
 type bucket struct {
 	created time.Time
+	tags    map[string]string
 	objects map[string]*object
 	uploads map[string]*upload
 }
@@ -318,6 +319,27 @@ func (m *Backend) DeleteObject(ctx context.Context, id gateway.Identity, bk, key
 	delete(b.objects, key)
 	return nil
 }
+
+// DeleteObjectIf implements gateway.ConditionalDeleter.
+func (m *Backend) DeleteObjectIf(ctx context.Context, id gateway.Identity, bk, key string, cond gateway.Precondition) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := m.get(id, bk, true)
+	if err != nil {
+		return err
+	}
+	cur := b.objects[key]
+	switch {
+	case cond.IfMatch != "" && cur == nil:
+		return fmt.Errorf("memback: %s: %w", key, gateway.ErrNoSuchKey)
+	case cond.IfMatch != "" && cond.IfMatch != "*" && cur.info.ETag != cond.IfMatch:
+		return fmt.Errorf("memback: %s: %w", key, gateway.ErrPreconditionFailed)
+	}
+	delete(b.objects, key)
+	return nil
+}
+
+var _ gateway.ConditionalDeleter = (*Backend)(nil)
 
 // BucketPermission implements gateway.PermissionBackend.
 func (m *Backend) BucketPermission(ctx context.Context, id gateway.Identity, bk string) (string, error) {

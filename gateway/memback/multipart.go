@@ -143,6 +143,13 @@ func (m *Backend) ListParts(ctx context.Context, id gateway.Identity, bk, key, u
 
 // CompleteMultipartUpload implements gateway.Backend.
 func (m *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identity, bk, key, uid string, parts []gateway.Part) (gateway.ObjectInfo, error) {
+	return m.CompleteMultipartUploadIf(ctx, id, bk, key, uid, parts, gateway.Precondition{})
+}
+
+// CompleteMultipartUploadIf implements gateway.ConditionalCompleter: the
+// condition is checked against the key's object under the lock that
+// completes the upload.
+func (m *Backend) CompleteMultipartUploadIf(ctx context.Context, id gateway.Identity, bk, key, uid string, parts []gateway.Part, cond gateway.Precondition) (gateway.ObjectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, u, err := m.upload(id, bk, key, uid, true)
@@ -170,7 +177,9 @@ func (m *Backend) CompleteMultipartUpload(ctx context.Context, id gateway.Identi
 		data.Write(got.data)
 		stored = append(stored, got.info)
 	}
-	if err := checkPut(b.objects[key], u.meta); err != nil {
+	pre := u.meta
+	pre.IfMatch, pre.IfNoneMatch = cond.IfMatch, cond.IfNoneMatch
+	if err := checkPut(b.objects[key], pre); err != nil {
 		return gateway.ObjectInfo{}, err
 	}
 	etag := hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(parts))
@@ -222,3 +231,5 @@ func (m *Backend) ListMultipartUploads(ctx context.Context, id gateway.Identity,
 	})
 	return out, nil
 }
+
+var _ gateway.ConditionalCompleter = (*Backend)(nil)
