@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,38 +12,6 @@ import (
 	"github.com/datamon-io/datamon/raftmeta/raftmetatest"
 	"github.com/valyala/fasthttp/fasthttputil"
 )
-
-// racingMeta is a real raftmeta.Meta whose access key lookup, for the
-// victim key, lets a revocation made through another node complete (and be
-// acknowledged) after the API read the key and before the request proposes
-// its write: the race of the jepsen keys workload, where a node that had
-// not applied an acknowledged delete yet authorised a write.
-type racingMeta struct {
-	*raftmeta.Meta
-	mu     sync.Mutex
-	victim string
-	revoke func(ctx context.Context) error
-}
-
-func (m *racingMeta) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
-	k, err := m.Meta.GetAccessKey(ctx, id)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err == nil && id == m.victim && m.revoke != nil {
-		revoke := m.revoke
-		m.revoke = nil
-		if rerr := revoke(context.Background()); rerr != nil {
-			return k, rerr
-		}
-	}
-	return k, err
-}
-
-func (m *racingMeta) race(victim string, revoke func(ctx context.Context) error) {
-	m.mu.Lock()
-	m.victim, m.revoke = victim, revoke
-	m.mu.Unlock()
-}
 
 // A write whose key is deleted, downgraded or rotated away between the
 // API's authentication (on a follower, from its applied state) and the
@@ -72,7 +39,7 @@ func TestWriteRacingRevocationIsRefused(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	m := &racingMeta{Meta: c.Meta(fid)}
+	m := &raftmetatest.RacingMeta{Meta: c.Meta(fid)}
 	cfg := api.DefaultConfig()
 	cfg.Stale = raftmeta.WithStale // as node does: keys from the applied state
 	srv := api.New(cfg, m, newMemChunks(), staticCluster{id: "n1:7000"})
@@ -124,7 +91,7 @@ func TestWriteRacingRevocationIsRefused(t *testing.T) {
 			return err
 		}},
 	} {
-		m.race(tc.key, tc.revoke)
+		m.Race(tc.key, tc.revoke)
 		err := mkRepo(tc.key, tc.repo)
 		if !errors.Is(err, model.ErrPermission) {
 			t.Fatalf("%s: write racing the revocation: %v, want 403 permission denied", tc.key, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,33 +14,6 @@ import (
 	"github.com/datamon-io/datamon/raftmeta"
 	"github.com/datamon-io/datamon/raftmeta/raftmetatest"
 )
-
-// racingMeta is a real follower's raftmeta.Meta whose access key lookup,
-// for the victim key, lets a revocation made through the leader complete
-// (acknowledged) after the gateway read the key and before the PUT
-// proposes its draft entry: the race of the jepsen keys workload
-// (datamon-process seed 6), where a node authorised S3 PUTs of a key whose
-// delete had been acknowledged.
-type racingMeta struct {
-	*raftmeta.Meta
-	mu     sync.Mutex
-	victim string
-	revoke func(ctx context.Context) error
-}
-
-func (m *racingMeta) GetAccessKey(ctx context.Context, id string) (model.AccessKey, error) {
-	k, err := m.Meta.GetAccessKey(ctx, id)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err == nil && id == m.victim && m.revoke != nil {
-		revoke := m.revoke
-		m.revoke = nil
-		if rerr := revoke(context.Background()); rerr != nil {
-			return k, rerr
-		}
-	}
-	return k, err
-}
 
 // An S3 PUT (and a multipart upload's part) whose key is deleted,
 // downgraded to read or rotated without grace between the gateway's
@@ -67,7 +39,7 @@ func TestS3WriteRacingRevocationIsRefused(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rm := &racingMeta{Meta: e.meta}
+	rm := &raftmetatest.RacingMeta{Meta: e.meta}
 	b, err := New(testConfig(), rm, e.chunks)
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +50,7 @@ func TestS3WriteRacingRevocationIsRefused(t *testing.T) {
 			Key: aws.String(key), Body: strings.NewReader(key)})
 		return err
 	}
-	race := func(ak string, revoke func(ctx context.Context) error) {
-		rm.mu.Lock()
-		rm.victim, rm.revoke = ak, revoke
-		rm.mu.Unlock()
-	}
+	race := rm.Race
 	if err := put("AKSTEADY", "steady"); err != nil {
 		t.Fatalf("unchanged key: %v", err)
 	}

@@ -50,7 +50,10 @@ func waitExit(pid int) {
 			}
 		}
 	}
-	for syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+	for {
+		if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+			return // ESRCH: gone (EPERM: alive, another user's)
+		}
 		time.Sleep(250 * time.Millisecond) // a watchdog's period, not a wait for a test condition
 	}
 }
